@@ -138,7 +138,7 @@ class ChatService:
                     held_verdict = verdict
                     reply_turn.status = "held"
                 else:
-                    reply_turn.content, reply_turn.status = verdict.text, "streaming"
+                    reply_turn.content, reply_turn.status = verdict.text.strip(), "streaming"
                 yield session.messages()
         except ModelError as exc:
             log.error("generation failed: %s", exc)

@@ -42,6 +42,8 @@ class DetoxifyModel:
 
     def predict(self, texts: list[str]) -> list[dict[str, float]]:
         raw = self._model.predict(texts)
+        # detoxify returns a float instead of a one-element list for a batch of one
+        raw = {cat: v if isinstance(v, list) else [v] for cat, v in raw.items()}
         return [{cat: float(raw[cat][i]) for cat in raw} for i in range(len(texts))]
 
 

@@ -80,7 +80,8 @@ class ChatModel:
         return cls(model, tokenizer, name, settings)
 
     def _prompt_tokens(self, messages: list[dict]) -> int:
-        return len(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+        encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        return len(encoded["input_ids"])
 
     def build_prompt(self, history: list[dict]) -> list[dict]:
         """System prompt plus the newest turns that fit, leaving room for the reply.

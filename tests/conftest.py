@@ -1,0 +1,54 @@
+"""Shared fixtures: real models loaded once per run, real SQLite files, real app servers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+
+from guardrails.pii import PIIGuard  # noqa: E402
+from guardrails.policy import Policy, Rule  # noqa: E402
+from guardrails.toxicity import ProfanityCheckModel, ToxicityGuard  # noqa: E402
+from guardrails.types import Action  # noqa: E402
+from review.db import make_engine  # noqa: E402
+from review.queue import ReviewQueue  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pii_guard() -> PIIGuard:
+    return PIIGuard()
+
+
+@pytest.fixture(scope="session")
+def toxicity_guard() -> ToxicityGuard:
+    return ToxicityGuard(ProfanityCheckModel())
+
+
+@pytest.fixture(scope="session")
+def chat_model():
+    from models.chat import ChatModel, GenerationSettings
+
+    # Greedy decoding so a test sees the same reply every run.
+    return ChatModel.load(settings=GenerationSettings(temperature=0.0, max_new_tokens=48))
+
+
+def make_policy(tox, pii, tox_rule=Rule(0.5, Action.HOLD), pii_rule=Rule(0.5, Action.HOLD), timeout_s=10.0) -> Policy:
+    return Policy([tox, pii], {"toxicity": tox_rule, "pii": pii_rule}, timeout_s=timeout_s)
+
+
+@pytest.fixture
+def policy(toxicity_guard, pii_guard) -> Policy:
+    return make_policy(toxicity_guard, pii_guard)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "review.db"
+
+
+@pytest.fixture
+def queue(db_path) -> ReviewQueue:
+    return ReviewQueue(make_engine(f"sqlite:///{db_path}"))

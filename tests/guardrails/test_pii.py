@@ -1,0 +1,43 @@
+import socket
+
+import pytest
+
+REPLY = "You can reach John Smith at john.smith@example.com or 212-555-0199."
+
+
+def test_finds_person_email_and_phone_with_offsets(pii_guard):
+    result = pii_guard.scan(REPLY)
+    found = {f.category: REPLY[f.start:f.end] for f in result.findings}
+    assert found["EMAIL_ADDRESS"] == "john.smith@example.com"
+    assert found["PERSON"] == "John Smith"
+    assert "212-555-0199" in found["PHONE_NUMBER"]
+    assert result.scores["EMAIL_ADDRESS"] == pytest.approx(1.0)
+
+
+def test_clean_text_has_no_findings(pii_guard):
+    assert pii_guard.scan("The capital of France is Paris.").findings == []
+
+
+def test_redact_replaces_spans_with_entity_placeholders(pii_guard):
+    result = pii_guard.scan(REPLY)
+    redacted = pii_guard.redact(REPLY, result.findings)
+    assert "john.smith@example.com" not in redacted and "John Smith" not in redacted
+    assert "<EMAIL_ADDRESS>" in redacted and "<PERSON>" in redacted
+
+
+def test_configured_entities_limit_what_is_looked_for(pii_guard):
+    from guardrails.pii import PIIGuard
+
+    only_email = PIIGuard(entities=["EMAIL_ADDRESS"], spacy_model=pii_guard.spacy_model)
+    assert {f.category for f in only_email.scan(REPLY).findings} == {"EMAIL_ADDRESS"}
+
+
+def test_runs_with_the_network_blocked(pii_guard, monkeypatch):
+    """Presidio's e-mail check uses tldextract, which downloads a suffix list unless told not to."""
+
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    result = pii_guard.scan("Write to alice@example.co.uk today.")
+    assert [f.category for f in result.findings] == ["EMAIL_ADDRESS"]

@@ -1,0 +1,89 @@
+import torch
+
+from guardrails.toxicity import DetoxifyModel, ProfanityCheckModel, ToxicityGuard, chunks, load_toxicity_model
+
+CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+
+
+def build_tiny_detoxify_checkpoint(folder):
+    """A tiny BERT saved in detoxify's own checkpoint format: {'config': ..., 'state_dict': ...}.
+
+    The classifier is set so 'insult' scores high and everything else low for
+    any input; if the loader ignored the checkpoint's weights, the scores would
+    sit near 0.5 instead.
+    """
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    cfg_dir = folder / "hf_config"
+    cfg_dir.mkdir()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "you", "are", "an", "idiot", "have", "a", "nice", "day"]
+    (cfg_dir / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizer(str(cfg_dir / "vocab.txt")).save_pretrained(cfg_dir)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, num_labels=len(CLASSES))
+    config.save_pretrained(cfg_dir)
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.copy_(torch.tensor([-6.0, -6.0, -6.0, -6.0, 6.0, -6.0]))
+    checkpoint = folder / "tiny.ckpt"
+    torch.save(
+        {
+            "config": {
+                "arch": {"args": {"model_type": str(cfg_dir), "model_name": "BertForSequenceClassification",
+                                  "tokenizer_name": "BertTokenizer", "num_classes": len(CLASSES)}},
+                "dataset": {"args": {"classes": CLASSES}},
+            },
+            "state_dict": model.state_dict(),
+        },
+        checkpoint,
+    )
+    return checkpoint, cfg_dir
+
+
+def test_detoxify_loads_a_local_checkpoint_through_its_own_loader(tmp_path):
+    checkpoint, cfg_dir = build_tiny_detoxify_checkpoint(tmp_path)
+    model, fallback = load_toxicity_model("detoxify", "original", str(checkpoint), str(cfg_dir))
+    assert fallback is None
+    assert isinstance(model, DetoxifyModel)
+    result = ToxicityGuard(model).scan("you are an idiot")
+    # detoxify renames its classes (toxic -> toxicity, identity_hate -> identity_attack).
+    assert set(result.scores) == {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"}
+    assert result.scores["insult"] > 0.99
+    assert result.scores["toxicity"] < 0.01
+    assert result.findings[0].category == "insult"
+
+
+def test_detoxify_that_cannot_load_falls_back_and_says_why(tmp_path):
+    model, fallback = load_toxicity_model("detoxify", "unbiased", str(tmp_path / "missing.ckpt"))
+    assert isinstance(model, ProfanityCheckModel)
+    assert "detoxify 'unbiased' could not be loaded" in fallback
+
+
+def test_unknown_model_kind_is_a_clear_error():
+    import pytest
+
+    with pytest.raises(ValueError, match="TOXICITY_MODEL"):
+        load_toxicity_model("perspective")
+
+
+def test_offline_classifier_separates_abuse_from_a_friendly_reply(toxicity_guard):
+    abusive = toxicity_guard.scan("You are a fucking idiot and everyone hates you.")
+    friendly = toxicity_guard.scan("Thanks for asking! The capital of France is Paris.")
+    assert abusive.scores["toxicity"] >= 0.5
+    assert friendly.scores["toxicity"] < 0.5
+    assert toxicity_guard.model_name == "alt-profanity-check"
+
+
+def test_long_reply_is_scored_in_chunks_so_late_abuse_counts(toxicity_guard):
+    padding = "The weather today is calm and pleasant. " * 200  # ~8,000 characters
+    result = toxicity_guard.scan(padding + "You are a fucking idiot.")
+    assert result.scores["toxicity"] >= 0.5
+
+
+def test_chunks_cover_the_whole_text_within_the_size():
+    text = ("word " * 900) + "x" * 2500
+    pieces = chunks(text, size=1000)
+    assert "".join(pieces) == text
+    assert all(len(p) <= 1000 for p in pieces)
+    assert chunks("short") == ["short"]

@@ -1,0 +1,88 @@
+import sqlite3
+import threading
+
+import pytest
+
+from guardrails.types import Action, Finding, GuardResult, Verdict
+from review.db import make_engine
+from review.queue import AlreadyDecided, ReviewQueue
+from review.tables import ItemStatus
+
+
+def held_verdict() -> Verdict:
+    result = GuardResult("pii", "presidio", {"EMAIL_ADDRESS": 1.0}, [Finding("EMAIL_ADDRESS", 1.0, 13, 33)])
+    return Verdict(Action.HOLD, "", [result], ["pii: EMAIL_ADDRESS 1.00 >= 0.50 (hold)"], ["pii"])
+
+
+def test_database_file_is_created_in_wal_mode(db_path, queue):
+    queue.start_conversation()
+    assert db_path.exists()
+    assert sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_held_reply_waits_in_the_queue_with_its_reasons(queue):
+    conv = queue.start_conversation()
+    item_id = queue.hold(conv, "what is her email?", "Her email is jane@example.com", held_verdict())
+    [item] = queue.pending()
+    assert item.id == item_id and item.status == ItemStatus.PENDING.value
+    assert item.user_message == "what is her email?" and item.guards == "pii"
+    assert item.results[0]["findings"][0]["category"] == "EMAIL_ADDRESS"
+    assert queue.count() == 1
+
+
+def test_a_decision_is_recorded_and_reaches_only_its_conversation(queue):
+    conv, other = queue.start_conversation(), queue.start_conversation()
+    item_id = queue.hold(conv, "q", "the reply", held_verdict())
+    assert queue.outcomes(conv, [item_id]) == []  # still pending
+
+    decision = queue.decide(item_id, "alice", approve=True, note="fine in context")
+    assert (decision.moderator, decision.outcome, decision.note) == ("alice", "approved", "fine in context")
+    assert decision.decided_at is not None
+    [outcome] = queue.outcomes(conv, [item_id])
+    assert (outcome.status, outcome.reply) == ("approved", "the reply")
+    assert queue.outcomes(other, [item_id]) == []
+    assert queue.pending() == [] and queue.count(ItemStatus.APPROVED) == 1
+    assert [d.item_id for d in queue.decisions()] == [item_id]
+
+
+def test_an_item_cannot_be_decided_twice(queue):
+    item_id = queue.hold(queue.start_conversation(), "q", "r", held_verdict())
+    queue.decide(item_id, "alice", approve=False)
+    with pytest.raises(AlreadyDecided):
+        queue.decide(item_id, "bob", approve=True)
+    assert queue.get(item_id).status == "rejected"
+    assert len(queue.decisions(item_id)) == 1
+    with pytest.raises(AlreadyDecided):
+        queue.decide(99999, "bob", approve=True)
+
+
+def test_concurrent_moderators_exactly_one_wins(db_path, queue):
+    item_id = queue.hold(queue.start_conversation(), "q", "r", held_verdict())
+    # Separate engines, as separate app processes would have.
+    queues = [ReviewQueue(make_engine(f"sqlite:///{db_path}")) for _ in range(8)]
+    barrier = threading.Barrier(len(queues))
+    wins, losses = [], []
+
+    def decide(i, q):
+        barrier.wait()
+        try:
+            q.decide(item_id, f"mod{i}", approve=i % 2 == 0)
+            wins.append(i)
+        except AlreadyDecided:
+            losses.append(i)
+
+    threads = [threading.Thread(target=decide, args=(i, q)) for i, q in enumerate(queues)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1 and len(losses) == 7
+    [decision] = queue.decisions(item_id)
+    assert decision.moderator == f"mod{wins[0]}"
+    assert queue.get(item_id).status == ("approved" if wins[0] % 2 == 0 else "rejected")
+
+
+def test_data_survives_reopening_the_file(db_path, queue):
+    item_id = queue.hold(queue.start_conversation(), "q", "r", held_verdict())
+    reopened = ReviewQueue(make_engine(f"sqlite:///{db_path}"))
+    assert [i.id for i in reopened.pending()] == [item_id]
