@@ -22,7 +22,7 @@ from review.tables import ItemStatus, MessageStatus
 log = logging.getLogger(__name__)
 
 HELD_NOTICE = (
-    "🛡️ This reply is being checked by a moderator before it is shown to you. "
+    "This reply is being checked by a moderator before it is shown to you. "
     "It will appear here if it is approved; you can keep chatting meanwhile."
 )
 REFUSAL = "Sorry, I can't share that reply: a moderator reviewed it and decided not to show it. Please ask something else."

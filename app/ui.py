@@ -56,7 +56,7 @@ def build_ui(chat: ChatService, queue: ReviewQueue, auth: ModeratorAuth, info: A
 def _chat_tab(chat: ChatService, info: AppInfo) -> None:
     gr.Markdown(INTRO.format(chat_model=info.chat_model))
     session = gr.State(None)
-    chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot")
+    chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot", buttons=["copy", "copy_all"])
     with gr.Row():
         message = gr.Textbox(label="Your message", placeholder="Type a message and press Enter", scale=5, elem_id="message")
         send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
@@ -90,6 +90,8 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
 
     for trigger in (message.submit, send.click):
         trigger(respond, [message, session], [chatbot, message, session], api_name="chat" if trigger == send.click else False)
+    # The chatbot's clear button starts a new conversation (held replies stay in the queue).
+    chatbot.clear(lambda: None, None, [session], api_name=False)
     timer.tick(refresh, [session], [chatbot], api_name="poll", show_progress="hidden")
 
 

@@ -75,7 +75,7 @@ class ChatModel:
         model.eval()
         name = f"{os.path.basename(source.rstrip('/'))}/{gguf}" if gguf else source
         if not model_id:
-            name = f"SmolLM2-135M-Instruct (embedded {gguf})"
+            name = "SmolLM2-135M-Instruct, embedded Q4_1 GGUF"
         log.info("chat model %s loaded in %.1fs", name, time.perf_counter() - started)
         return cls(model, tokenizer, name, settings)
 

@@ -52,3 +52,26 @@ def db_path(tmp_path):
 @pytest.fixture
 def queue(db_path) -> ReviewQueue:
     return ReviewQueue(make_engine(f"sqlite:///{db_path}"))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    """Two real app servers with the real embedded model, started in parallel.
+
+    `default`: the shipped policy. `strict`: TOXICITY_THRESHOLD=0, so every
+    reply is held, which makes the review flow deterministic.
+    """
+    from tests.app.servers import AppServer
+
+    workdir = tmp_path_factory.mktemp("servers")
+    started = {
+        "default": AppServer(workdir),
+        "strict": AppServer(workdir, TOXICITY_THRESHOLD="0"),
+    }
+    try:
+        for server in started.values():
+            server.wait_ready()
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()

@@ -1,0 +1,67 @@
+"""Start the real app (`python -m app`) on a free local port, as a user would, and stop it afterwards."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MODERATOR = ("alice", "correct horse battery staple")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, workdir: Path, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"app-{self.port}.log"
+        self.db_path = workdir / f"app-{self.port}.db"
+        full_env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": f"sqlite:///{self.db_path}",
+            "MODERATORS": f"{MODERATOR[0]}:{MODERATOR[1]}",
+            "TEMPERATURE": "0",
+            "MAX_NEW_TOKENS": "40",
+            "POLL_SECONDS": "1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            **env,
+        }
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 240) -> "AppServer":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"app not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()

@@ -1,0 +1,105 @@
+"""The running app driven through its Gradio API with gradio_client: real server, real model."""
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from app.service import HELD_NOTICE, REFUSAL
+from tests.app.servers import MODERATOR
+
+
+def text_of(message: dict) -> str:
+    content = message["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content
+
+
+def client(server) -> Client:
+    return Client(server.url, verbose=False)
+
+
+def moderator(server) -> Client:
+    c = client(server)
+    c.predict(*MODERATOR, api_name="/login")
+    return c
+
+
+def pending_ids(mod: Client) -> list[int]:
+    _, table, _ = mod.predict("", api_name="/queue")
+    return [int(row[0]) for row in table["data"]]
+
+
+def test_chat_reply_comes_back(servers):
+    chatbot, box = client(servers["default"]).predict("What is the capital of France?", api_name="/chat")
+    assert text_of(chatbot[0]) == "What is the capital of France?"
+    assert "Paris" in text_of(chatbot[-1])
+    assert box == ""
+
+
+@pytest.mark.parametrize(
+    "bad, expected",
+    [("", "Please type a message"), ("   ", "Please type a message"),
+     ("a" * 100_000, "100,000 characters long"), ("\x00\x1b\x07", "only control characters")],
+)
+def test_bad_input_is_refused_with_a_clear_message(servers, bad, expected):
+    with pytest.raises(AppError, match=expected):
+        client(servers["default"]).predict(bad, api_name="/chat")
+
+
+def test_held_reply_is_approved_and_released_to_the_right_person(servers):
+    server = servers["strict"]
+    alice_chat, bob_chat = client(server), client(server)
+    chatbot, _ = alice_chat.predict("What is the capital of France?", api_name="/chat")
+    assert text_of(chatbot[-1]) == HELD_NOTICE
+    bob_chat.predict("Say hello.", api_name="/chat")
+
+    mod = moderator(server)
+    ids = pending_ids(mod)
+    assert len(ids) >= 2
+    user_msg, reply, why, _ = mod.predict(str(ids[0]), api_name="/item")
+    assert user_msg == "What is the capital of France?"
+    assert "Why it was held" in why and "toxicity" in why
+
+    mod.predict(str(ids[0]), "fine", api_name="/approve")
+    assert ids[0] not in pending_ids(mod)
+    released = alice_chat.predict(api_name="/poll")
+    assert "Paris" in text_of(released[-1])
+    # Bob's reply is still held: a decision reaches only its own conversation.
+    assert not isinstance(bob_chat.predict(api_name="/poll"), list)  # no update for Bob
+
+
+def test_rejected_reply_turns_into_a_refusal(servers):
+    server = servers["strict"]
+    user = client(server)
+    user.predict("Tell me a joke.", api_name="/chat")
+    mod = moderator(server)
+    newest = max(pending_ids(mod))
+    mod.predict(str(newest), "", api_name="/reject")
+    assert text_of(user.predict(api_name="/poll")[-1]) == REFUSAL
+
+
+@pytest.mark.parametrize("endpoint, args", [
+    ("/approve", ("{id}", "")), ("/reject", ("{id}", "")), ("/queue", ("",)), ("/item", ("{id}",)),
+])
+def test_admin_endpoints_refuse_anyone_not_signed_in(servers, endpoint, args):
+    server = servers["strict"]
+    client(server).predict("Hi there.", api_name="/chat")
+    mod = moderator(server)
+    target = max(pending_ids(mod))
+
+    intruder = client(server)
+    with pytest.raises(AppError, match="sign in as a moderator"):
+        intruder.predict(*[a.format(id=target) for a in args], api_name=endpoint)
+    # A failed sign-in does not help either.
+    intruder.predict("alice", "wrong password", api_name="/login")
+    with pytest.raises(AppError, match="sign in as a moderator"):
+        intruder.predict(*[a.format(id=target) for a in args], api_name=endpoint)
+    assert target in pending_ids(mod)  # nothing was decided
+
+
+def test_signed_out_moderator_is_refused(servers):
+    mod = moderator(servers["strict"])
+    mod.predict(api_name="/logout")
+    with pytest.raises(AppError, match="sign in as a moderator"):
+        mod.predict("", api_name="/queue")

@@ -1,0 +1,54 @@
+"""A real browser on the real app: a person chats, a moderator approves, the reply appears."""
+
+import os
+
+import pytest
+
+from app.service import HELD_NOTICE
+from review.db import make_engine
+from review.queue import ReviewQueue
+from tests.app.browser import CHROMIUM, chromium, send_message, sign_in
+from tests.app.servers import MODERATOR
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason="Debian chromium not installed (make test installs it)"
+)
+
+
+def test_person_chats_and_sees_a_checked_reply(servers):
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(servers["default"].url)
+        send_message(page, "What is the capital of France?")
+        page.locator("#chatbot").get_by_text("Paris").first.wait_for(timeout=60_000)
+        assert page.locator("#message textarea").input_value() == ""
+
+
+def test_moderator_approves_and_the_reply_appears_in_the_other_browser(servers):
+    server = servers["strict"]
+    question = "What colour is the sky on a clear day?"
+    with chromium() as browser:
+        person = browser.new_context().new_page()
+        person.goto(server.url)
+        send_message(person, question)
+        person.locator("#chatbot").get_by_text(HELD_NOTICE[:40]).wait_for(timeout=60_000)
+
+        queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
+        [item] = [i for i in queue.pending() if i.user_message == question]
+
+        mod = browser.new_context().new_page()
+        mod.goto(server.url)
+        sign_in(mod, *MODERATOR)
+        mod.locator("#item-pick input").click()
+        mod.get_by_role("option").filter(has_text=f"#{item.id} ·").first.click()
+        mod.locator("#item-why").get_by_text("Why it was held").wait_for()
+        assert question in mod.get_by_label("What the person wrote").input_value()
+        mod.locator("#decision-note textarea").fill("harmless")
+        mod.locator("#approve").click()
+        mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for()
+
+        # No reload: the person's tab polls and shows the released reply.
+        first_words = item.reply.split("\n")[0][:30]
+        person.locator("#chatbot").get_by_text(first_words).first.wait_for(timeout=15_000)
+        assert person.locator("#chatbot").get_by_text(HELD_NOTICE[:40]).count() == 0
+        assert queue.decisions(item.id)[0].note == "harmless"
