@@ -217,11 +217,11 @@ def _top_score(item: ReviewItem) -> float:
 
 
 def _highlight(item: ReviewItem) -> list[tuple[str, str | None]]:
-    """The reply split into plain text and PII spans labelled with their entity type."""
+    """The reply split into plain text and the PII spans that crossed the threshold, labelled by entity type."""
     spans = sorted(
         (f["start"], f["end"], f["category"])
         for r in item.results if r["guard"] == "pii"
-        for f in r["findings"] if f.get("start") is not None
+        for f in r["findings"] if f.get("start") is not None and f["score"] >= (r.get("threshold") or 0.0)
     )
     parts, pos = [], 0
     for start, end, label in spans:
@@ -238,10 +238,11 @@ def _highlight(item: ReviewItem) -> list[tuple[str, str | None]]:
 
 def _explain(item: ReviewItem) -> str:
     lines = ["**Why it was held**"] + [f"- {html.escape(r)}" for r in item.reasons]
-    lines += ["", "| guard | model | category | score |", "|---|---|---|---|"]
+    lines += ["", "| guard | model | category | score | threshold |", "|---|---|---|---|---|"]
     for r in item.results:
+        limit = "" if r.get("threshold") is None else f"{r['threshold']:.2f}"
         if r.get("error"):
-            lines.append(f"| {r['guard']} | {html.escape(r['model'])} | error | {html.escape(r['error'])} |")
+            lines.append(f"| {r['guard']} | {html.escape(r['model'])} | error | {html.escape(r['error'])} | {limit} |")
         for cat, score in sorted(r["scores"].items(), key=lambda kv: -kv[1]):
-            lines.append(f"| {r['guard']} | {html.escape(r['model'])} | {cat} | {score:.3f} |")
+            lines.append(f"| {r['guard']} | {html.escape(r['model'])} | {cat} | {score:.3f} | {limit} |")
     return "\n".join(lines)

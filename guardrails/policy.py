@@ -60,7 +60,7 @@ class Policy:
                 continue
             fired.append(guard.name)
             top = max(hits, key=lambda f: f.score)
-            reasons.append(f"{guard.name}: {top.category} {top.score:.2f} >= {rule.threshold:.2f} ({rule.action.value})")
+            reasons.append(f"{guard.name}: {top.category} {top.score:.2f} ≥ {rule.threshold:.2f} ({rule.action.value})")
             if rule.action is Action.REDACT:
                 shown = guard.redact(text, hits)
             if _SEVERITY[rule.action] > _SEVERITY[action]:
@@ -69,7 +69,8 @@ class Policy:
             shown = ""
         elif action is Action.ALLOW:
             shown = text
-        return Verdict(action=action, text=shown, results=results, reasons=reasons, fired=fired)
+        thresholds = {g.name: self.rules[g.name].threshold for g in self.guards}
+        return Verdict(action=action, text=shown, results=results, reasons=reasons, fired=fired, thresholds=thresholds)
 
     def _collect(self, guard: Guard, future) -> GuardResult:
         try:

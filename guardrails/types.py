@@ -63,8 +63,9 @@ class Verdict:
     action: Action
     text: str  # what may be shown: the original, or the redacted text
     results: list[GuardResult]
-    reasons: list[str]  # human-readable, e.g. "toxicity: insult 0.91 >= 0.50"
+    reasons: list[str]  # human-readable, e.g. "toxicity: insult 0.91 ≥ 0.50"
     fired: list[str] = field(default_factory=list)  # names of guards that fired
+    thresholds: dict[str, float] = field(default_factory=dict)  # per guard, as applied
 
     @property
     def held(self) -> bool:

@@ -64,7 +64,7 @@ class ReviewQueue:
                 reply=reply,
                 guards=",".join(verdict.fired),
                 reasons=list(verdict.reasons),
-                results=[r.to_dict() for r in verdict.results],
+                results=[{**r.to_dict(), "threshold": verdict.thresholds.get(r.guard)} for r in verdict.results],
             )
             s.add(item)
             s.commit()

@@ -65,3 +65,14 @@ class AppServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._log.close()
+
+
+def wait_for_pending(queue, user_message: str | None = None, timeout: float = 60.0):
+    """The notice shows as soon as a sentence is flagged; the item is stored once the reply is finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        items = [i for i in queue.pending() if user_message in (None, i.user_message)]
+        if items:
+            return items[-1]
+        time.sleep(0.5)
+    raise TimeoutError("no held item appeared")

@@ -8,7 +8,7 @@ from app.service import HELD_NOTICE
 from review.db import make_engine
 from review.queue import ReviewQueue
 from tests.app.browser import CHROMIUM, chromium, send_message, sign_in
-from tests.app.servers import MODERATOR
+from tests.app.servers import MODERATOR, wait_for_pending
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason="Debian chromium not installed (make test installs it)"
@@ -34,7 +34,7 @@ def test_moderator_approves_and_the_reply_appears_in_the_other_browser(servers):
         person.locator("#chatbot").get_by_text(HELD_NOTICE[:40]).wait_for(timeout=60_000)
 
         queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
-        [item] = [i for i in queue.pending() if i.user_message == question]
+        item = wait_for_pending(queue, question)
 
         mod = browser.new_context().new_page()
         mod.goto(server.url)

@@ -1,0 +1,45 @@
+"""Make the README's screenshots from the real app: `make screenshots` (writes docs/chat.png, docs/review.png)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from review.db import make_engine
+from review.queue import ReviewQueue
+from tests.app.browser import chromium, send_message, sign_in
+from tests.app.servers import MODERATOR, AppServer, wait_for_pending
+
+
+def main(out_dir: str = "docs") -> None:
+    out = Path(out_dir)
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = AppServer(Path(tmp)).wait_ready()
+        try:
+            with chromium() as browser:
+                page = browser.new_page(viewport={"width": 1100, "height": 900})
+                page.goto(server.url)
+                send_message(page, "What is the capital of France?")
+                page.locator("#chatbot").get_by_text("Paris").first.wait_for(timeout=60_000)
+                send_message(page, "Who wrote Hamlet?")  # the reply names a person: held by the PII guard
+                page.locator("#chatbot").get_by_text("checked by a moderator").wait_for(timeout=60_000)
+                page.screenshot(path=str(out / "chat.png"))
+
+                item = wait_for_pending(ReviewQueue(make_engine(f"sqlite:///{server.db_path}")))
+                mod = browser.new_page(viewport={"width": 1100, "height": 1200})
+                mod.goto(server.url)
+                sign_in(mod, *MODERATOR)
+                mod.locator("#item-pick input").click()
+                mod.get_by_role("option").filter(has_text=f"#{item.id} ·").first.click()
+                mod.locator("#item-why").get_by_text("Why it was held").wait_for()
+                mod.locator("#item-why").click()  # closes the dropdown's option list
+                mod.screenshot(path=str(out / "review.png"), full_page=True)
+        finally:
+            server.stop()
+    print(f"wrote {out / 'chat.png'} and {out / 'review.png'}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

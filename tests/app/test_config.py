@@ -1,0 +1,69 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings, documented_variables
+from app.ui import AppInfo, build_ui
+from guardrails.types import Action
+from review.auth import ModeratorAuth
+
+ROOT = Path(__file__).resolve().parents[2]
+INFO = AppInfo("chat", "alt-profanity-check", "detoxify could not load", "presidio", "toxicity: 0.5 hold")
+
+
+def test_defaults_are_valid_and_typed():
+    s = Settings.from_env({})
+    assert s.number("toxicity_threshold") == 0.5
+    assert s.action("pii_action") is Action.HOLD
+    assert s.moderators == ""  # no default password
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"TOXICITY_THRESHOLD": "high"}, "TOXICITY_THRESHOLD must be a float"),
+    ({"PII_ACTION": "delete"}, "PII_ACTION must be one of allow, redact, hold"),
+    ({"TOXICITY_ACTION": "redact"}, "TOXICITY_ACTION cannot be 'redact'"),
+    ({"MAX_NEW_TOKENS": "1.5"}, "MAX_NEW_TOKENS must be a int"),
+])
+def test_bad_settings_fail_with_a_clear_message(env, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
+
+
+def test_app_refuses_to_start_on_a_bad_setting_without_a_traceback():
+    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "PII_ACTION": "delete", "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 2
+    assert "cannot start: PII_ACTION must be one of allow, redact, hold" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_every_setting_is_documented_in_the_readme_and_help():
+    readme = (ROOT / "README.md").read_text()
+    help_text = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    for name, _default, _meaning in documented_variables():
+        assert f"`{name}`" in readme, f"{name} missing from the README's configuration table"
+        assert name in help_text
+
+
+def _api_names(demo) -> set[str]:
+    return {d.get("api_name") for d in demo.config["dependencies"] if d.get("api_name")}
+
+
+def test_without_moderators_the_review_tab_explains_and_offers_no_admin_endpoints():
+    demo = build_ui(None, None, ModeratorAuth({}), INFO)
+    config = json.dumps(demo.config, default=str)
+    assert "Review is not configured" in config and "MODERATORS" in config
+    assert not _api_names(demo) & {"login", "approve", "reject", "queue", "item"}
+
+
+def test_with_moderators_the_review_endpoints_exist():
+    demo = build_ui(None, None, ModeratorAuth({"alice": "pw"}), INFO)
+    assert {"login", "approve", "reject", "queue", "item", "chat", "poll"} <= _api_names(demo)
+
+
+def test_fallback_toxicity_model_is_announced_loudly():
+    config = json.dumps(build_ui(None, None, ModeratorAuth({}), INFO).config, default=str)
+    assert "alt-profanity-check (FALLBACK)" in config
