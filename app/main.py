@@ -74,6 +74,7 @@ def build_app(settings: Settings):
         pii_model=pii.model_name,
         policy="; ".join(f"{name}: fires at ≥ {r.threshold:g}, then {r.action.value}" for name, r in policy.rules.items()),
         poll_seconds=settings.number("poll_seconds"),
+        chat_concurrency=settings.number("chat_concurrency", int),
     )
     log.info("ready in %.1fs", time.perf_counter() - started)
     return build_ui(chat, queue, auth, info), chat
@@ -95,6 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         log.error("cannot start: %s", exc)
         return 2
-    demo.queue(default_concurrency_limit=settings.number("chat_concurrency", int))
+    demo.queue(default_concurrency_limit=8)  # light events; generation has its own limit (see app/ui.py)
     demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False)
     return 0

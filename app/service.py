@@ -113,14 +113,16 @@ class ChatService:
         shown part is replaced by a notice and the full reply goes to review.
         """
         text = clean_input(message, self.max_input_chars)
+        # Stored before the session changes: if the database fails, the person's chat is unchanged
+        # and their text stays in the box.
+        if session.conversation_id is None:
+            session.conversation_id = self.queue.start_conversation()
+        self.queue.record(session.conversation_id, "user", text)
         with session.lock:
-            if session.conversation_id is None:
-                session.conversation_id = self.queue.start_conversation()
             history = session.history() + [{"role": "user", "content": text}]
             session.turns.append(Turn("user", text))
             reply_turn = Turn("assistant", "", status="typing")
             session.turns.append(reply_turn)
-        self.queue.record(session.conversation_id, "user", text)
         yield session.messages()
 
         reply, checked_upto, held_verdict = "", 0, None

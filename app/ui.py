@@ -26,6 +26,7 @@ class AppInfo:
     pii_model: str
     policy: str  # one line per guard: threshold and action
     poll_seconds: float = 2.0
+    chat_concurrency: int = 2
 
 
 INTRO = """# Guarded Chat
@@ -88,8 +89,11 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
             return gr.skip()
         return state.messages() if changed else gr.skip()
 
-    for trigger in (message.submit, send.click):
-        trigger(respond, [message, session], [chatbot, message, session], api_name="chat" if trigger == send.click else False)
+    # Generation is the heavy part: it alone is limited to CHAT_CONCURRENCY at once, so polls and
+    # moderators' actions are not queued behind replies being written.
+    limits = {"concurrency_limit": info.chat_concurrency, "concurrency_id": "generate"}
+    send.click(respond, [message, session], [chatbot, message, session], api_name="chat", **limits)
+    message.submit(respond, [message, session], [chatbot, message, session], api_name=False, **limits)
     # The chatbot's clear button starts a new conversation (held replies stay in the queue).
     chatbot.clear(lambda: None, None, [session], api_name=False)
     timer.tick(refresh, [session], [chatbot], api_name="poll", show_progress="hidden")
