@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from app.service import HELD_NOTICE
 from review.db import make_engine
@@ -41,8 +42,9 @@ def test_moderator_approves_and_the_reply_appears_in_the_other_browser(servers):
         sign_in(mod, *MODERATOR)
         mod.locator("#item-pick input").click()
         mod.get_by_role("option").filter(has_text=f"#{item.id} ·").first.click()
-        mod.locator("#item-why").get_by_text("Why it was held").wait_for()
-        assert question in mod.get_by_label("What the person wrote").input_value()
+        # Signing in shows the oldest item first; wait until the picked one has replaced it.
+        expect(mod.get_by_label("What the person wrote")).to_have_value(question)
+        expect(mod.locator("#item-why")).to_contain_text("Why it was held")
         mod.locator("#decision-note textarea").fill("harmless")
         mod.locator("#approve").click()
         mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for()
