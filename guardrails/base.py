@@ -21,6 +21,10 @@ class Guard(ABC):
     def scan(self, text: str) -> GuardResult:
         """Score `text`. May raise; the policy turns an exception into a hold."""
 
+    def risks(self, texts: list[str]) -> list[float]:
+        """The risk score of each text; guards with batched models override this for speed."""
+        return [self.scan(t).risk for t in texts]
+
     def redact(self, text: str, findings: list[Finding]) -> str:
         """Return `text` with `findings` masked. Guards without spans cannot redact."""
         raise NotImplementedError(f"the {self.name} guard has no spans to redact; use hold or allow")

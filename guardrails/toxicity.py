@@ -115,6 +115,19 @@ class ToxicityGuard(Guard):
     def model_name(self) -> str:
         return self.model.name
 
+    def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
+        pieces, owner = [], []
+        for i, text in enumerate(texts):
+            for piece in chunks(text):
+                pieces.append(piece)
+                owner.append(i)
+        worst = [0.0] * len(texts)
+        for start in range(0, len(pieces), batch_size):
+            for j, scores in enumerate(self.model.predict(pieces[start:start + batch_size])):
+                i = owner[start + j]
+                worst[i] = max(worst[i], max(scores.values(), default=0.0))
+        return worst
+
     def scan(self, text: str) -> GuardResult:
         scores: dict[str, float] = {}
         for piece_scores in self.model.predict(chunks(text)):

@@ -1,0 +1,270 @@
+"""Evaluate a guard on your own labelled data: one JSON object on stdout, progress on stderr.
+
+    python -m guardrails.evaluate toxicity  --data FILE.csv --text-col text --label-col label [--positive 1]
+    python -m guardrails.evaluate fairness  --data FILE.csv --text-col text --label-col label --group-col group
+    python -m guardrails.evaluate pii       --data FILE.json
+    python -m guardrails.evaluate injection --data FILE.csv --text-col text --label-col label
+
+The guard evaluated is the one the app would run, configured by the same environment variables
+(TOXICITY_MODEL, TOXICITY_THRESHOLD, PII_ENTITIES, ...). `--report DIR` also writes report.md and PNG plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from guardrails.metrics import binary_metrics, fairness_metrics, span_metrics
+
+# Identity terms for --groups-from-terms, grouped as in the bias literature (Dixon et al. 2018 use single terms).
+IDENTITY_TERMS = [
+    "lesbian", "gay", "bisexual", "transgender", "trans", "queer", "lgbt", "lgbtq", "homosexual", "heterosexual", "straight",
+    "muslim", "jewish", "jew", "christian", "catholic", "protestant", "buddhist", "hindu", "sikh", "atheist",
+    "black", "white", "asian", "african", "african american", "latino", "latina", "latinx", "hispanic", "mexican",
+    "chinese", "japanese", "indian", "middle eastern", "arab", "european", "american", "canadian", "native american",
+    "male", "female", "man", "woman", "men", "women", "nonbinary", "deaf", "blind", "paralyzed", "disabled",
+    "old", "older", "young", "younger", "teenage", "elderly", "immigrant", "refugee",
+]
+_TERM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, IDENTITY_TERMS), key=len, reverse=True)) + r")\b", re.I)
+
+# Gold entity names used by common PII datasets, mapped to the presidio names the guard reports.
+ENTITY_ALIASES = {
+    "PER": "PERSON", "NAME": "PERSON", "FIRST_NAME": "PERSON", "LAST_NAME": "PERSON", "FULL_NAME": "PERSON",
+    "EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "TELEPHONE": "PHONE_NUMBER", "CREDIT_CARD_NUMBER": "CREDIT_CARD",
+    "IBAN": "IBAN_CODE", "SSN": "US_SSN", "IP": "IP_ADDRESS", "IPV4": "IP_ADDRESS", "IPV6": "IP_ADDRESS",
+    "STREET_ADDRESS": "ADDRESS", "STREET": "ADDRESS",
+}
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = ()):
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    missing = [c for c in [text_col, label_col, *extra] if c and c not in frame.columns]
+    if missing:
+        raise SystemExit(f"{path}: no column(s) {', '.join(missing)}; columns are: {', '.join(map(str, frame.columns))}")
+    frame = frame.dropna(subset=[text_col, label_col])
+    texts = frame[text_col].astype(str).tolist()
+    labels = np.array([str(v).strip().lower() == positive.strip().lower() for v in frame[label_col]])
+    if labels.all() or not labels.any():
+        progress(f"note: every row is {'positive' if labels.all() else 'negative'} with --positive {positive!r}")
+    return frame, texts, labels
+
+
+def latency_ms(guard, texts: list[str], sample: int = 200) -> float:
+    """Mean time for one text through guard.scan, as the app calls it per reply."""
+    chosen = texts[:: max(1, len(texts) // sample)][:sample]
+    if not chosen:
+        return 0.0
+    guard.scan(chosen[0])  # warm-up
+    started = time.perf_counter()
+    for text in chosen:
+        guard.scan(text)
+    return (time.perf_counter() - started) * 1000 / len(chosen)
+
+
+def score_all(guard, texts: list[str], batch: int = 256) -> np.ndarray:
+    scores = []
+    for start in range(0, len(texts), batch):
+        scores.extend(guard.risks(texts[start:start + batch]))
+        progress(f"scored {min(start + batch, len(texts))}/{len(texts)}")
+    return np.array(scores)
+
+
+# -- guards, configured as the app configures them --------------------------------------------
+
+
+def toxicity_guard():
+    from app.config import Settings
+    from guardrails.toxicity import ToxicityGuard, load_toxicity_model
+
+    s = Settings.from_env()
+    model, fallback = load_toxicity_model(s.toxicity_model, s.detoxify_variant, s.detoxify_checkpoint, s.detoxify_config_dir)
+    if fallback:
+        progress(f"note: {fallback}; evaluating the fallback model {model.name}")
+    return ToxicityGuard(model), s.number("toxicity_threshold")
+
+
+def pii_guard():
+    from app.config import Settings
+    from guardrails.pii import PIIGuard
+
+    s = Settings.from_env()
+    entities = [e.strip() for e in s.pii_entities.split(",") if e.strip()]
+    return PIIGuard(entities, s.spacy_model or None), s.number("pii_threshold")
+
+
+def injection_guard():
+    from app.config import Settings
+    from guardrails.injection import InjectionGuard
+
+    s = Settings.from_env()
+    return InjectionGuard.from_settings(s), s.number("injection_threshold")
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def evaluate_binary(guard, threshold: float, texts, labels) -> tuple[dict, np.ndarray]:
+    scores = score_all(guard, texts)
+    result = binary_metrics(labels, scores, threshold)
+    result["model"] = guard.model_name
+    result["ms_per_text"] = latency_ms(guard, texts)
+    return result, scores
+
+
+def cmd_toxicity(args, make_guard=toxicity_guard) -> dict:
+    _, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive)
+    guard, threshold = make_guard()
+    threshold = args.threshold if args.threshold is not None else threshold
+    result, scores = evaluate_binary(guard, threshold, texts, labels)
+    if args.report:
+        write_report(args.report, args.command, result, roc=(labels, scores))
+    return result
+
+
+def cmd_injection(args) -> dict:
+    return cmd_toxicity(args, make_guard=injection_guard)
+
+
+def cmd_fairness(args) -> dict:
+    if not args.group_col and not args.groups_from_terms:
+        raise SystemExit("fairness needs --group-col COL or --groups-from-terms")
+    frame, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive,
+                                            [args.group_col] if args.group_col else [])
+    if args.group_col:
+        groups = frame[args.group_col].astype(str).tolist()
+    else:
+        groups = [(m.group(1).lower() if (m := _TERM_RE.search(t)) else None) for t in texts]
+    keep = [i for i, g in enumerate(groups) if g is not None]
+    texts, labels, groups = [texts[i] for i in keep], labels[keep], [groups[i] for i in keep]
+    guard, threshold = toxicity_guard()
+    threshold = args.threshold if args.threshold is not None else threshold
+    scores = score_all(guard, texts)
+    result = fairness_metrics(labels, scores >= threshold, groups)
+    result.update({"n": len(texts), "threshold": threshold, "model": guard.model_name})
+    if args.report:
+        write_report(args.report, "fairness", result, bars=("False-positive rate on non-toxic text", result["fpr_by_group"]))
+    return result
+
+
+def cmd_pii(args) -> dict:
+    rows = json.loads(Path(args.data).read_text())
+    guard, threshold = pii_guard()
+    covered = set(guard.entities) if not args.all_entities else None
+    gold, gold_any, found = [], [], []
+    started = time.perf_counter()
+    for i, row in enumerate(rows):
+        spans = [(s["start_position"], s["end_position"], ENTITY_ALIASES.get(s["entity_type"], s["entity_type"]))
+                 for s in row.get("spans", [])]
+        gold_any.append(spans)
+        gold.append([s for s in spans if covered is None or s[2] in covered])
+        found.append([(f.start, f.end, f.category) for f in guard.scan(row["full_text"]).findings if f.score >= threshold])
+        if (i + 1) % 250 == 0:
+            progress(f"scanned {i + 1}/{len(rows)}")
+    elapsed = time.perf_counter() - started
+    result = span_metrics(gold, found, gold_any)
+    all_types = span_metrics(gold_any, found)
+    result.update({
+        "recall_all_types": all_types["recall"],
+        "recall_by_entity_all_types": all_types["recall_by_entity"],
+        "entities": sorted(covered) if covered else "all",
+        "threshold": threshold,
+        "model": guard.model_name,
+        "n": len(rows),
+        "ms_per_text": elapsed * 1000 / max(1, len(rows)),
+    })
+    if args.report:
+        write_report(args.report, "pii", result, bars=("Recall by entity type", all_types["recall_by_entity"]))
+    return result
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def write_report(folder: str, name: str, result: dict, roc=None, bars=None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {name} evaluation", "", f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
+             "| metric | value |", "|---|---|"]
+    for key, value in result.items():
+        if not isinstance(value, dict):
+            lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
+    for key, value in result.items():
+        if isinstance(value, dict) and key != "confusion":
+            lines += ["", f"**{key}**", "", "| | |", "|---|---|"]
+            lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in value.items()]
+    if roc is not None:
+        labels, scores = roc
+        thresholds = np.unique(np.concatenate([[np.inf], np.sort(scores)[::-1]]))[::-1]
+        tpr = [((scores >= t) & labels).sum() / max(1, labels.sum()) for t in thresholds]
+        fpr = [((scores >= t) & ~labels).sum() / max(1, (~labels).sum()) for t in thresholds]
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.plot(fpr, tpr, label=f"AUC {result.get('auc') or 0:.3f}")
+        ax.plot([0, 1], [0, 1], "--", color="grey")
+        ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=f"{name}: ROC")
+        ax.legend(loc="lower right")
+        fig.savefig(out / f"{name}_roc.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        lines += ["", f"![ROC]({name}_roc.png)"]
+    if bars is not None:
+        title, values = bars
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(values))))
+        ax.barh(list(values), list(values.values()))
+        ax.set(title=title, xlim=(0, 1))
+        fig.savefig(out / f"{name}_bars.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        lines += ["", f"![{title}]({name}_bars.png)"]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m guardrails.evaluate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("toxicity", "fairness", "injection"):
+        c = sub.add_parser(name)
+        c.add_argument("--data", required=True)
+        c.add_argument("--text-col", default="text")
+        c.add_argument("--label-col", default="label")
+        c.add_argument("--positive", default="1", help="label value that means toxic / injection (default 1)")
+        c.add_argument("--threshold", type=float, help="override the configured threshold")
+        c.add_argument("--report", metavar="DIR")
+        if name == "fairness":
+            c.add_argument("--group-col")
+            c.add_argument("--groups-from-terms", action="store_true", help="group = first identity term in the text")
+    c = sub.add_parser("pii")
+    c.add_argument("--data", required=True, help="presidio-research JSON: [{full_text, spans: [...]}]")
+    c.add_argument("--all-entities", action="store_true", help="score recall over every gold type, not only those the guard covers")
+    c.add_argument("--report", metavar="DIR")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    args = parser().parse_args(argv)
+    command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection}[args.command]
+    result = command(args)
+    print(json.dumps(result, indent=2, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
