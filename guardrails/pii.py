@@ -12,6 +12,7 @@ import importlib.util
 import os
 
 from guardrails.base import Guard
+from guardrails.recognizers import custom_recognizers
 from guardrails.types import Finding, GuardResult
 
 DEFAULT_ENTITIES = (
@@ -26,6 +27,7 @@ DEFAULT_ENTITIES = (
     "US_PASSPORT",
     "US_DRIVER_LICENSE",
     "CRYPTO",
+    "ADDRESS",  # street addresses only; cities and countries (LOCATION) are left alone on purpose
 )
 
 
@@ -61,6 +63,7 @@ class PIIGuard(Guard):
 
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None):
         from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_anonymizer import AnonymizerEngine
 
@@ -71,9 +74,15 @@ class PIIGuard(Guard):
                 "models": [{"lang_code": "en", "model_name": self.spacy_model}],
             }
         )
-        self.analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        # Context may also follow the value ("089 72 63 41 (mobile)"), so look two words ahead as well.
+        enhancer = LemmaContextAwareEnhancer(context_suffix_count=2)
+        self.analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"],
+                                       context_aware_enhancer=enhancer)
         self.analyzer.registry.remove_recognizer("EmailRecognizer")
         self.analyzer.registry.add_recognizer(_offline_email_recognizer())
+        for recognizer in custom_recognizers():
+            recognizer.load()
+            self.analyzer.registry.add_recognizer(recognizer)
         self.anonymizer = AnonymizerEngine()
         self.entities = list(entities)
 
@@ -84,7 +93,8 @@ class PIIGuard(Guard):
     def scan(self, text: str) -> GuardResult:
         results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
         findings = sorted(
-            (Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end) for r in results),
+            _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
+                               for r in results]),
             key=lambda f: (f.start, -f.score),
         )
         scores: dict[str, float] = {}
@@ -96,4 +106,41 @@ class PIIGuard(Guard):
         from presidio_anonymizer.entities import RecognizerResult
 
         spans = [RecognizerResult(f.category, f.start, f.end, f.score) for f in findings if f.start is not None]
-        return self.anonymizer.anonymize(text=text, analyzer_results=spans).text
+        operators = _operators({f.category for f in findings})
+        return self.anonymizer.anonymize(text=text, analyzer_results=spans, operators=operators).text
+
+
+def _operators(entities: set[str]) -> dict:
+    from presidio_anonymizer.entities import OperatorConfig
+
+    # "[PERSON]" rather than presidio's "<PERSON>": the chat renders markdown, where an angle-bracket
+    # word is taken for an HTML tag and disappears. The last four digits of a card let a user tell
+    # which card is meant, as on a receipt, and identify no one.
+    operators = {e: OperatorConfig("replace", {"new_value": f"[{e}]"}) for e in entities}
+    operators["CREDIT_CARD"] = OperatorConfig("custom", {"lambda": _mask_card})
+    return operators
+
+
+def _mask_card(value: str) -> str:
+    remaining = sum(c.isdigit() for c in value)
+    out = []
+    for c in value:
+        if c.isdigit():
+            out.append(c if remaining <= 4 else "*")
+            remaining -= 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _without_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding that lies inside another at least as confident (presidio's own conflict rule).
+
+    Recognizers overlap (a card number also has a phone number's shape; two name recognizers
+    find the same name); reporting each would count the same data twice.
+    """
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-f.score, f.start - f.end)):
+        if not any(k.start <= f.start and f.end <= k.end for k in kept):
+            kept.append(f)
+    return kept

@@ -22,7 +22,7 @@ def test_redact_replaces_spans_with_entity_placeholders(pii_guard):
     result = pii_guard.scan(REPLY)
     redacted = pii_guard.redact(REPLY, result.findings)
     assert "john.smith@example.com" not in redacted and "John Smith" not in redacted
-    assert "<EMAIL_ADDRESS>" in redacted and "<PERSON>" in redacted
+    assert "[EMAIL_ADDRESS]" in redacted and "[PERSON]" in redacted
 
 
 def test_configured_entities_limit_what_is_looked_for(pii_guard):

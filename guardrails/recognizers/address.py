@@ -1,0 +1,60 @@
+"""Street addresses: presidio ships no recognizer for them, and spaCy tags only the city part.
+
+Shapes covered, case-insensitively: "42 Baker Street", "221B Baker St., Apt 4", "Vesturgata 66",
+"Rua Joaquim de Oliveira 1615", "P.O. Box 15", "Suite 286", "Springfield, IL 62704", military
+"PSC 5605, Box 8122 / APO AP 96504". A number alone is never enough: each shape needs a street
+word, a unit word or a state code next to it.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+STREET_TYPES = (
+    r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|ter|"
+    r"circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|alley|crescent|cres|close|row|walk|plaza|"
+    r"gardens|grove|hill|mews|loop|pike|run|path|expressway|freeway|esplanade|quay|wharf|causeway"
+)
+# Street words written before the name in Romance and Slavic languages (Rua X 12, Via Y 4).
+STREET_PREFIXES = r"rua|rue|via|viale|calle|carrer|avenida|avinguda|av\.|avenue|piazza|plaza|praça|largo|strada|trg|ulica|ul\.|camino|paseo|rambla|corso|allée|chemin|boulevard|estrada|travessa"
+# Street words fused onto the end of the name in Germanic and Nordic languages (Hauptstraße 5).
+STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gade|allee|tie|katu|kuja|polku|utca|stigen|ring|damm|platz|markt|ulica"
+# Abbreviations may keep their period; a full word's trailing period ends the sentence.
+STREET_ABBREVIATIONS = r"st|ave|av|rd|blvd|ln|dr|ct|pl|ter|cir|pkwy|hwy|sq|trl|cres"
+UNIT = r"(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*\d+[a-z]?"
+WORD = r"[\p{L}][\p{L}'’.-]*"
+# Between a house number and "street", function words mean prose ("2 trains on the street").
+NAME_WORD = r"(?!(?:on|the|in|at|of|to|for|and|or|a|an|my|your|our|their|his|her|from|by|with|down|up|this|that|into|across|along)\b)" + WORD
+US_STATES = (
+    r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
+    r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
+)
+SEP = r"[ \t]*[,\n]?[ \t]*"
+TAIL = rf"(?:{SEP}{UNIT})?(?:{SEP}(?:{WORD}[ \t]+){{0,2}}{WORD},?[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?)?"
+
+
+class StreetAddressRecognizer(PatternRecognizer):
+    CONTEXT = ["address", "live", "lives", "living", "moved", "street", "ship", "deliver", "send", "sent",
+               "mail", "located", "apartment", "residence", "home", "zip", "postcode", "postal"]
+
+    def __init__(self):
+        patterns = [
+            Pattern("number_street", rf"\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b){TAIL}", 0.6),
+            Pattern("prefixed_street", rf"\b(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("suffixed_street", rf"\b\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("po_box", rf"\b(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)[ \t]*#?\d+{TAIL}", 0.6),
+            Pattern("military", r"\b(?:psc|unit|usns|uss|cmr)[ \t]+\d{3,5}(?:,?[ \t]+box[ \t]+\d{1,5})?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
+            Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*\d{{1,5}}[a-z]?\b", 0.5),
+            Pattern("city_state_zip", rf"\b(?-i:\p{{Lu}}[\p{{L}}'.-]+(?:[ \t]+\p{{Lu}}[\p{{L}}'.-]+){{0,2}}),[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b", 0.6),
+        ]
+        super().__init__(supported_entity="ADDRESS", name="StreetAddressRecognizer", patterns=patterns,
+                         context=self.CONTEXT)
+
+
+class ZipCodeRecognizer(PatternRecognizer):
+    """A bare 5-digit number is part of an address only when a word before it says it is a postcode."""
+
+    def __init__(self):
+        super().__init__(supported_entity="ADDRESS", name="ZipCodeRecognizer",
+                         patterns=[Pattern("zip", r"\b\d{5}(?:-\d{4})?\b", 0.2)],
+                         context=["zip", "postal", "postcode", "post code"])
