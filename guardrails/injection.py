@@ -1,0 +1,126 @@
+"""Prompt-injection / jailbreak guard for the person's message: a linear model, trained offline.
+
+Three feature blocks feed one logistic score:
+- MiniLM sentence embeddings of the message's first and last window of words, because injections
+  are often appended to an innocent request and the encoder only reads 128 tokens;
+- hashed character n-grams, which catch "ignorieren sie ..." and other non-English payloads
+  that the English encoder maps poorly;
+- hashed word uni/bigrams, for the stock phrases of jailbreaks ("developer mode", "DAN").
+
+`training/train_injection.py` fits the weights and folds the operating point chosen by
+cross-validation into the bias, so that 0.5 is the shipped threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from guardrails.base import Guard
+from guardrails.types import Finding, GuardResult
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "injection"
+WEIGHTS_FILE = "weights.safetensors"
+META_FILE = "meta.json"
+
+# Features must be computed identically at training and run time, so they are fixed here
+# and recorded in meta.json; a mismatch means the weights belong to another version.
+FEATURES = {
+    "window_words": 70,  # about the 128 word pieces the shared encoder reads
+    "char": {"analyzer": "char_wb", "ngram_range": [2, 5], "n_features": 2 ** 16},
+    "word": {"analyzer": "word", "ngram_range": [1, 2], "n_features": 2 ** 16},
+}
+
+
+def windows(text: str, size: int = FEATURES["window_words"]) -> tuple[str, str]:
+    words = text.split()
+    if len(words) <= size:
+        return text, text
+    return " ".join(words[:size]), " ".join(words[-size:])
+
+
+def _hashed(texts: list[str], analyzer: str, ngram_range, n_features: int):
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.preprocessing import normalize
+
+    vectorizer = HashingVectorizer(analyzer=analyzer, ngram_range=tuple(ngram_range), n_features=n_features,
+                                   alternate_sign=False, norm=None, lowercase=True)
+    counts = vectorizer.transform(texts)
+    counts.data = 1 + np.log(counts.data)  # sublinear tf: a repeated phrase should not dominate
+    return normalize(counts).tocsr()
+
+
+def embed(texts: list[str], encoder=None) -> np.ndarray:
+    """[head window | tail window] embeddings, 768-d; short texts use the same window twice."""
+    from guardrails.embeddings import shared_encoder
+
+    encoder = encoder or shared_encoder()
+    pairs = [windows(t) for t in texts]
+    unique = sorted({w for pair in pairs for w in pair}, key=len)  # similar lengths pad less
+    vectors = dict(zip(unique, encoder.encode(unique))) if unique else {}
+    dim = encoder.model.config.hidden_size
+    out = np.zeros((len(texts), 2 * dim), dtype=np.float32)
+    for i, (head, tail) in enumerate(pairs):
+        out[i, :dim], out[i, dim:] = vectors[head], vectors[tail]
+    return out
+
+
+def features(texts: list[str], encoder=None) -> dict:
+    """The blocks the model is linear in: 'emb' dense, 'char' and 'word' sparse."""
+    return {
+        "emb": embed(texts, encoder),
+        "char": _hashed(texts, **FEATURES["char"]),
+        "word": _hashed(texts, **FEATURES["word"]),
+    }
+
+
+def load_weights(folder: str | Path | None) -> tuple[dict[str, np.ndarray], dict]:
+    from safetensors.numpy import load_file
+
+    folder = Path(folder) if folder else DEFAULT_WEIGHTS
+    weights_path, meta_path = folder / WEIGHTS_FILE, folder / META_FILE
+    if not weights_path.is_file() or not meta_path.is_file():
+        raise FileNotFoundError(
+            f"injection guard weights not found in {folder} (need {WEIGHTS_FILE} and {META_FILE}); "
+            "set INJECTION_WEIGHTS to a folder written by training/train_injection.py, or leave it empty for the shipped ones")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("features") != FEATURES:
+        raise ValueError(f"{meta_path} was trained with other features than this code computes; retrain")
+    return load_file(str(weights_path)), meta
+
+
+class InjectionGuard(Guard):
+    name = "injection"
+
+    def __init__(self, weights_dir: str | Path | None = None, encoder=None):
+        self.weights, self.meta = load_weights(weights_dir)
+        self.encoder = encoder
+
+    @classmethod
+    def from_settings(cls, settings) -> "InjectionGuard":
+        return cls(settings.injection_weights or None)
+
+    @property
+    def model_name(self) -> str:
+        return self.meta.get("model", "injection-linear")
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        blocks = features(texts, self.encoder)
+        z = np.full(len(texts), float(self.weights["bias"][0]), dtype=np.float64)
+        for name, x in blocks.items():
+            z += np.asarray(x @ self.weights[name], dtype=np.float64).ravel()
+        return z
+
+    def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
+        out: list[float] = []
+        for start in range(0, len(texts), batch_size):
+            z = np.clip(self.logits(texts[start:start + batch_size]), -50, 50)  # exp overflows past ~709
+            out.extend((1 / (1 + np.exp(-z))).tolist())
+        return out
+
+    def scan(self, text: str) -> GuardResult:
+        p = self.risks([text])[0]
+        return GuardResult(guard=self.name, model=self.model_name, scores={"injection": p},
+                           findings=[Finding(category="injection", score=p)])
