@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium screenshots clean
+.PHONY: run test chromium screenshots evaluate bench clean
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
@@ -32,6 +32,25 @@ chromium:
 
 screenshots: $(VENV)/.dev chromium  ## regenerate docs/*.png for the README
 	HF_HUB_OFFLINE=1 $(PY) -m tests.app.screenshots docs
+
+# The model card's figures: every guard on the labelled data in ../shared/data (DATA=... to change).
+DATA ?= ../shared/data
+EVAL := HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(PY) -m guardrails.evaluate
+evaluate: $(VENV)/.app
+	mkdir -p docs/eval
+	$(EVAL) pii --data $(DATA)/presidio_generated_large.json --report docs/eval/pii > docs/eval/pii.json
+	$(EVAL) injection --data $(DATA)/deepset_prompt_injections_val.csv --report docs/eval/injection > docs/eval/injection.json
+	$(EVAL) toxicity --data $(DATA)/hatemoji_build.csv --where split=test --report docs/eval/toxicity_hatemoji > docs/eval/toxicity_hatemoji.json
+	$(EVAL) toxicity --data $(DATA)/convabuse.csv --where split=test --report docs/eval/toxicity_convabuse > docs/eval/toxicity_convabuse.json
+	$(EVAL) toxicity --data $(DATA)/hatexplain_dev_test.csv --where split=test --report docs/eval/toxicity_hatexplain > docs/eval/toxicity_hatexplain.json
+	TOXICITY_MODEL=profanity-check $(EVAL) toxicity --data $(DATA)/hatemoji_build.csv --where split=test > docs/eval/baseline_toxicity_hatemoji.json
+	$(EVAL) toxicity --data $(DATA)/surge_toxicity_en.csv --label-col is_toxic --positive Toxic --report docs/eval/toxicity_surge > docs/eval/toxicity_surge.json
+	$(EVAL) toxicity --data $(DATA)/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True --report docs/eval/toxicity_wiki > docs/eval/toxicity_wiki.json
+	$(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness > docs/eval/fairness.json
+	TOXICITY_MODEL=profanity-check $(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness_baseline > docs/eval/baseline_fairness.json
+
+bench: $(VENV)/.app
+	HF_HUB_OFFLINE=1 $(PY) bench/guards.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

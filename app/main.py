@@ -9,6 +9,8 @@ import time
 from app.config import Settings, documented_variables
 from app.service import ChatService
 from app.ui import AppInfo, build_ui
+from guardrails.injection import InjectionGuard
+from guardrails.input import InputGuards
 from guardrails.pii import PIIGuard
 from guardrails.policy import Policy, Rule
 from guardrails.toxicity import ToxicityGuard, load_toxicity_model
@@ -21,9 +23,10 @@ log = logging.getLogger("guarded_chat")
 
 
 def build_policy(settings: Settings) -> tuple[Policy, str | None]:
-    """The guards and their rules; also returns why toxicity fell back, if it did."""
+    """The output guards and their rules; also returns why toxicity fell back, if it did."""
     tox_model, fallback = load_toxicity_model(
-        settings.toxicity_model, settings.detoxify_variant, settings.detoxify_checkpoint, settings.detoxify_config_dir
+        settings.toxicity_model, settings.detoxify_variant, settings.detoxify_checkpoint, settings.detoxify_config_dir,
+        settings.toxicity_weights,
     )
     entities = [e.strip() for e in settings.pii_entities.split(",") if e.strip()]
     guards = [ToxicityGuard(tox_model), PIIGuard(entities, settings.spacy_model or None)]
@@ -32,6 +35,19 @@ def build_policy(settings: Settings) -> tuple[Policy, str | None]:
         "pii": Rule(settings.number("pii_threshold"), settings.action("pii_action")),
     }
     return Policy(guards, rules, timeout_s=settings.number("guard_timeout_s")), fallback
+
+
+def build_input_guards(settings: Settings, policy: Policy) -> InputGuards:
+    """The checks on a person's message reuse the output guards' models, plus the injection classifier."""
+    tox, pii = policy.guards
+    return InputGuards(
+        injection=InjectionGuard.from_settings(settings),
+        toxicity=tox,
+        pii=pii if settings.input_pii == "replace" else None,
+        injection_threshold=settings.number("injection_threshold"),
+        toxicity_threshold=settings.number("input_toxicity_threshold"),
+        pii_threshold=settings.number("pii_threshold"),
+    )
 
 
 def build_app(settings: Settings):
@@ -66,13 +82,18 @@ def build_app(settings: Settings):
     auth = ModeratorAuth(parse_moderators(settings.moderators), settings.number("moderator_session_hours") * 3600)
     if not auth.configured:
         log.warning("no moderator accounts configured (MODERATORS is empty): the review tab is disabled")
-    chat = ChatService(model, policy, queue, settings.number("max_input_chars", int))
+    inputs = build_input_guards(settings, policy)
+    log.info("input checks: injection (%s), toxicity, %s", inputs.injection.model_name,
+             "personal data replaced by placeholders" if inputs.pii else "personal data passed through")
+    chat = ChatService(model, policy, queue, settings.number("max_input_chars", int), inputs)
     info = AppInfo(
         chat_model=model.name,
         toxicity_model=tox.model_name,
         toxicity_fallback_reason=fallback,
         pii_model=pii.model_name,
-        policy="; ".join(f"{name}: fires at ≥ {r.threshold:g}, then {r.action.value}" for name, r in policy.rules.items()),
+        policy="; ".join(f"{name}: fires at ≥ {r.threshold:g}, then {r.action.value}" for name, r in policy.rules.items())
+        + f". Person's message: injection refused at ≥ {inputs.injection_threshold:g} ({inputs.injection.model_name}), "
+        f"toxicity refused at ≥ {inputs.toxicity_threshold:g}, personal data {'replaced by placeholders' if inputs.pii else 'kept'}",
         poll_seconds=settings.number("poll_seconds"),
         chat_concurrency=settings.number("chat_concurrency", int),
     )

@@ -13,8 +13,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from guardrails.input import InputGuards
 from guardrails.policy import Policy
 from guardrails.types import Action
+from guardrails.vault import Vault
 from models.chat import ChatModel, ModelError
 from review.queue import ReviewQueue
 from review.tables import ItemStatus, MessageStatus
@@ -29,6 +31,7 @@ REFUSAL = "Sorry, I can't share that reply: a moderator reviewed it and decided 
 MODEL_FAILED = "Sorry, the model failed while writing a reply, so nothing was shown. Please send your message again."
 EMPTY_REPLY = "The model returned an empty reply. Please try rephrasing your message."
 TYPING = "…"
+INPUT_CHECK_FAILED = "Sorry, your message could not be checked just now, so it was not sent to the model. Please try again."
 
 # A sentence ends at . ! ? or … (maybe followed by a closing quote or bracket) and whitespace, or at a newline.
 _BOUNDARY = re.compile(r"[.!?…][\"')\]]*\s|\n")
@@ -57,9 +60,10 @@ def clean_input(text: object, max_chars: int) -> str:
 @dataclass
 class Turn:
     role: str  # user | assistant
-    content: str
-    status: str = MessageStatus.SHOWN.value  # shown | held | released | refused | error | typing
+    content: str  # what the model sees (personal data in placeholders)
+    status: str = MessageStatus.SHOWN.value  # shown | held | released | refused | error | typing | streaming
     item_id: int | None = None
+    original: str | None = None  # the person's own words, shown only to them
 
     def display(self) -> str:
         return {
@@ -75,20 +79,21 @@ class ChatSession:
 
     conversation_id: str | None = None
     turns: list[Turn] = field(default_factory=list)
+    vault: Vault = field(default_factory=Vault, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def messages(self) -> list[dict]:
-        """What the Chatbot shows."""
+        """What the Chatbot shows: this person's own data put back in place of the placeholders."""
         with self.lock:
-            return [{"role": t.role, "content": t.display()} for t in self.turns]
+            return [{"role": t.role, "content": t.original or self.vault.restore(t.display())} for t in self.turns]
 
     def history(self) -> list[dict]:
-        """What the model sees: only text a person has actually been shown."""
+        """What the model sees: only exchanges a person was actually shown, with placeholders."""
         with self.lock:
             return [
                 {"role": t.role, "content": t.content}
                 for t in self.turns
-                if t.role == "user" or t.status in ("shown", "released")
+                if (t.role == "user" and t.status != "refused") or t.status in ("shown", "released")
             ]
 
     @property
@@ -98,11 +103,13 @@ class ChatSession:
 
 
 class ChatService:
-    def __init__(self, model: ChatModel, policy: Policy, queue: ReviewQueue, max_input_chars: int = 4000):
+    def __init__(self, model: ChatModel, policy: Policy, queue: ReviewQueue, max_input_chars: int = 4000,
+                 input_guards: InputGuards | None = None):
         self.model = model
         self.policy = policy
         self.queue = queue
         self.max_input_chars = max_input_chars
+        self.input_guards = input_guards
 
     def respond(self, session: ChatSession, message: object) -> Iterator[list[dict]]:
         """Send `message`; yield the chat's messages each time what is shown changes.
@@ -112,17 +119,34 @@ class ChatService:
         every guard as a whole is ever shown. If a guard fires (or fails), the
         shown part is replaced by a notice and the full reply goes to review.
         """
-        text = clean_input(message, self.max_input_chars)
+        original = clean_input(message, self.max_input_chars)
+        refusal, text, scores = None, original, None
+        if self.input_guards is not None:
+            try:
+                checked = self.input_guards.check(original, session.vault)
+                refusal, text, scores = checked.refusal, checked.text, checked.scores
+                if checked.reasons:
+                    log.info("input check: %s", "; ".join(checked.reasons))
+            except Exception:
+                log.exception("input guards failed")  # fail closed: the message does not reach the model
+                refusal = INPUT_CHECK_FAILED
         # Stored before the session changes: if the database fails, the person's chat is unchanged
-        # and their text stays in the box.
+        # and their text stays in the box. Only the placeholder version is stored.
         if session.conversation_id is None:
             session.conversation_id = self.queue.start_conversation()
-        self.queue.record(session.conversation_id, "user", text)
+        self.queue.record(session.conversation_id, "user", text, MessageStatus.REFUSED if refusal else MessageStatus.SHOWN, scores)
         with session.lock:
             history = session.history() + [{"role": "user", "content": text}]
-            session.turns.append(Turn("user", text))
+            session.turns.append(Turn("user", text, "refused" if refusal else "shown", original=original))
+            if refusal:
+                session.turns.append(Turn("assistant", refusal, status="error"))
             reply_turn = Turn("assistant", "", status="typing")
-            session.turns.append(reply_turn)
+            if not refusal:
+                session.turns.append(reply_turn)
+        if refusal:
+            self.queue.record(session.conversation_id, "assistant", refusal, MessageStatus.REFUSED)
+            yield session.messages()
+            return
         yield session.messages()
 
         reply, checked_upto, held_verdict = "", 0, None

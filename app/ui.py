@@ -207,8 +207,7 @@ def _models_banner(info: AppInfo) -> str:
     if info.toxicity_fallback_reason:
         lines.append(
             f"⚠️ **Toxicity guard: {info.toxicity_model} (FALLBACK).** {html.escape(info.toxicity_fallback_reason)}. "
-            "This keyword model misses hard cases and over-flags identity terms; set DETOXIFY_CHECKPOINT "
-            "and DETOXIFY_CONFIG_DIR, or allow downloads, to use detoxify."
+            "Set DETOXIFY_CHECKPOINT and DETOXIFY_CONFIG_DIR, or allow downloads, to use detoxify."
         )
     else:
         lines.append(f"**Toxicity guard:** {info.toxicity_model}")

@@ -46,10 +46,15 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = ()):
+def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
     import pandas as pd
 
     frame = pd.read_csv(path)
+    for condition in where or ():
+        column, sep, value = condition.partition("=")
+        if not sep or column not in frame.columns:
+            raise SystemExit(f"--where {condition!r}: expected COLUMN=VALUE with a column of {path}")
+        frame = frame[frame[column].astype(str) == value]
     missing = [c for c in [text_col, label_col, *extra] if c and c not in frame.columns]
     if missing:
         raise SystemExit(f"{path}: no column(s) {', '.join(missing)}; columns are: {', '.join(map(str, frame.columns))}")
@@ -124,7 +129,7 @@ def evaluate_binary(guard, threshold: float, texts, labels) -> tuple[dict, np.nd
 
 
 def cmd_toxicity(args, make_guard=toxicity_guard) -> dict:
-    _, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive)
+    _, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive, where=args.where)
     guard, threshold = make_guard()
     threshold = args.threshold if args.threshold is not None else threshold
     result, scores = evaluate_binary(guard, threshold, texts, labels)
@@ -141,7 +146,7 @@ def cmd_fairness(args) -> dict:
     if not args.group_col and not args.groups_from_terms:
         raise SystemExit("fairness needs --group-col COL or --groups-from-terms")
     frame, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive,
-                                            [args.group_col] if args.group_col else [])
+                                            [args.group_col] if args.group_col else [], where=args.where)
     if args.group_col:
         groups = frame[args.group_col].astype(str).tolist()
     else:
@@ -244,6 +249,7 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--label-col", default="label")
         c.add_argument("--positive", default="1", help="label value that means toxic / injection (default 1)")
         c.add_argument("--threshold", type=float, help="override the configured threshold")
+        c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE (repeatable), e.g. split=test")
         c.add_argument("--report", metavar="DIR")
         if name == "fairness":
             c.add_argument("--group-col")

@@ -50,8 +50,8 @@ class DetoxifyModel:
 class ProfanityCheckModel:
     """alt-profanity-check: a linear model over word n-grams, shipped in its PyPI wheel.
 
-    Weak on hard cases (negation, identity mentions); it is the stop-gap for
-    machines where detoxify's weights cannot be fetched.
+    Kept as a baseline for evaluations: it is weak on hard cases (negation, identity
+    mentions) and scores "I am a gay man." as 0.95 toxic.
     """
 
     name = "alt-profanity-check"
@@ -70,21 +70,27 @@ def load_toxicity_model(
     variant: str = "unbiased",
     checkpoint: str | None = None,
     config_dir: str | None = None,
+    weights_dir: str | None = None,
 ) -> tuple[ToxicityModel, str | None]:
-    """Load the configured model; fall back to the offline one if detoxify fails.
+    """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
     Returns the model and, when it fell back, why (so the app can say so loudly).
     """
+    from guardrails.toxicity_minilm import MiniLMToxicityModel
+
+    if kind == "minilm":
+        return MiniLMToxicityModel(weights_dir or None), None
     if kind == "profanity-check":
         return ProfanityCheckModel(), None
     if kind != "detoxify":
-        raise ValueError(f"TOXICITY_MODEL must be 'detoxify' or 'profanity-check', not {kind!r}")
+        raise ValueError(f"TOXICITY_MODEL must be 'detoxify', 'minilm' or 'profanity-check', not {kind!r}")
     try:
         return DetoxifyModel(variant, checkpoint, config_dir), None
     except Exception as exc:  # no network, missing checkpoint, bad file
         reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
-        log.warning("%s; falling back to alt-profanity-check", reason)
-        return ProfanityCheckModel(), reason
+        fallback = MiniLMToxicityModel(weights_dir or None)
+        log.warning("%s; falling back to %s", reason, fallback.name)
+        return fallback, reason
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
@@ -110,6 +116,7 @@ class ToxicityGuard(Guard):
 
     def __init__(self, model: ToxicityModel):
         self.model = model
+        self.chunk_chars = getattr(model, "chunk_chars", CHUNK_CHARS)
 
     @property
     def model_name(self) -> str:
@@ -118,7 +125,7 @@ class ToxicityGuard(Guard):
     def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
         pieces, owner = [], []
         for i, text in enumerate(texts):
-            for piece in chunks(text):
+            for piece in chunks(text, self.chunk_chars):
                 pieces.append(piece)
                 owner.append(i)
         worst = [0.0] * len(texts)
@@ -130,7 +137,7 @@ class ToxicityGuard(Guard):
 
     def scan(self, text: str) -> GuardResult:
         scores: dict[str, float] = {}
-        for piece_scores in self.model.predict(chunks(text)):
+        for piece_scores in self.model.predict(chunks(text, self.chunk_chars)):
             for category, score in piece_scores.items():
                 scores[category] = max(score, scores.get(category, 0.0))
         findings = [Finding(category=c, score=s) for c, s in sorted(scores.items(), key=lambda kv: -kv[1])]

@@ -44,9 +44,10 @@ class ReviewQueue:
             s.commit()
             return conv.id
 
-    def record(self, conversation_id: str, role: str, content: str, status: MessageStatus = MessageStatus.SHOWN) -> int:
+    def record(self, conversation_id: str, role: str, content: str, status: MessageStatus = MessageStatus.SHOWN,
+               scores: dict | None = None) -> int:
         with Session(self.engine) as s:
-            msg = Message(conversation_id=conversation_id, role=role, content=content, status=status.value)
+            msg = Message(conversation_id=conversation_id, role=role, content=content, status=status.value, scores=scores)
             s.add(msg)
             s.commit()
             return msg.id

@@ -42,6 +42,7 @@ class Message(SQLModel, table=True):
     role: str = Field(max_length=16)  # user | assistant
     content: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default=MessageStatus.SHOWN.value, max_length=16)
+    scores: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # input guards' scores
     created_at: datetime = Field(default_factory=utcnow)
 
 

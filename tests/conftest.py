@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from guardrails.pii import PIIGuard  # noqa: E402
 from guardrails.policy import Policy, Rule  # noqa: E402
-from guardrails.toxicity import ProfanityCheckModel, ToxicityGuard  # noqa: E402
+from guardrails.toxicity import ToxicityGuard  # noqa: E402
 from guardrails.types import Action  # noqa: E402
 from review.db import make_engine  # noqa: E402
 from review.queue import ReviewQueue  # noqa: E402
@@ -24,7 +24,10 @@ def pii_guard() -> PIIGuard:
 
 @pytest.fixture(scope="session")
 def toxicity_guard() -> ToxicityGuard:
-    return ToxicityGuard(ProfanityCheckModel())
+    """The shipped offline model: what runs wherever detoxify's weights cannot be downloaded."""
+    from guardrails.toxicity_minilm import MiniLMToxicityModel
+
+    return ToxicityGuard(MiniLMToxicityModel())
 
 
 @pytest.fixture(scope="session")

@@ -116,7 +116,7 @@ def test_redact_action_shows_placeholders_not_the_data(toxicity_guard, pii_guard
     model = ScriptedModel(["Write to ", "bob@example.com", " please."])
     session = ChatSession()
     frames = list(ChatService(model, policy, queue).respond(session, "hi"))
-    assert frames[-1][-1]["content"] == "Write to <EMAIL_ADDRESS> please."
+    assert frames[-1][-1]["content"] == "Write to [EMAIL_ADDRESS] please."
     assert queue.count() == 0
 
 

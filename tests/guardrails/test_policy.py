@@ -53,7 +53,7 @@ def test_pii_redact_action_shows_placeholders(toxicity_guard, pii_guard):
     policy = make_policy(toxicity_guard, pii_guard, pii_rule=Rule(0.5, Action.REDACT))
     verdict = policy.check("Her email is jane.doe@example.com.")
     assert verdict.action is Action.REDACT
-    assert verdict.text == "Her email is <EMAIL_ADDRESS>."
+    assert verdict.text == "Her email is [EMAIL_ADDRESS]."
 
 
 def test_allow_action_records_but_shows(toxicity_guard, pii_guard):

@@ -1,6 +1,8 @@
+import pytest
 import torch
 
 from guardrails.toxicity import DetoxifyModel, ProfanityCheckModel, ToxicityGuard, chunks, load_toxicity_model
+from guardrails.toxicity_minilm import MiniLMToxicityModel
 
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 
@@ -54,15 +56,24 @@ def test_detoxify_loads_a_local_checkpoint_through_its_own_loader(tmp_path):
     assert result.findings[0].category == "insult"
 
 
-def test_detoxify_that_cannot_load_falls_back_and_says_why(tmp_path):
+def test_detoxify_that_cannot_load_falls_back_to_the_offline_model_and_says_why(tmp_path):
     model, fallback = load_toxicity_model("detoxify", "unbiased", str(tmp_path / "missing.ckpt"))
-    assert isinstance(model, ProfanityCheckModel)
+    assert isinstance(model, MiniLMToxicityModel)
     assert "detoxify 'unbiased' could not be loaded" in fallback
 
 
-def test_unknown_model_kind_is_a_clear_error():
-    import pytest
+def test_missing_offline_weights_is_a_clear_error(tmp_path):
+    with pytest.raises(RuntimeError, match="toxicity weights not found in"):
+        load_toxicity_model("minilm", weights_dir=str(tmp_path))
 
+
+def test_keyword_baseline_is_still_available():
+    model, fallback = load_toxicity_model("profanity-check")
+    assert isinstance(model, ProfanityCheckModel) and fallback is None
+    assert model.predict(["you are a fucking idiot"])[0]["toxicity"] > 0.9
+
+
+def test_unknown_model_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="TOXICITY_MODEL"):
         load_toxicity_model("perspective")
 
@@ -72,11 +83,11 @@ def test_offline_classifier_separates_abuse_from_a_friendly_reply(toxicity_guard
     friendly = toxicity_guard.scan("Thanks for asking! The capital of France is Paris.")
     assert abusive.scores["toxicity"] >= 0.5
     assert friendly.scores["toxicity"] < 0.5
-    assert toxicity_guard.model_name == "alt-profanity-check"
+    assert "MiniLM" in toxicity_guard.model_name
 
 
 def test_long_reply_is_scored_in_chunks_so_late_abuse_counts(toxicity_guard):
-    padding = "The weather today is calm and pleasant. " * 200  # ~8,000 characters
+    padding = "The weather today is calm and pleasant. " * 200  # ~8,000 characters, far past 128 tokens
     result = toxicity_guard.scan(padding + "You are a fucking idiot.")
     assert result.scores["toxicity"] >= 0.5
 
@@ -86,4 +97,5 @@ def test_chunks_cover_the_whole_text_within_the_size():
     pieces = chunks(text, size=1000)
     assert "".join(pieces) == text
     assert all(len(p) <= 1000 for p in pieces)
+    assert len(chunks("word " * 400, size=400)) == 5
     assert chunks("short") == ["short"]

@@ -1,0 +1,85 @@
+"""Latency of all output guards together on a typical reply, and batch throughput.
+
+    python bench/guards.py [--runs 200]
+
+Prints p50/p95 per reply length for the policy as the app runs it (guards in parallel), each guard
+alone for reference, and the input checks on a person's message. Figures depend on the machine: compare
+ratios within one run, not absolute numbers across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SENTENCE = ("The museum opens at nine and the guided tour takes about an hour, so arrive early "
+            "if you want to see the new exhibition before the crowds. ")
+
+
+def reply_of(tokens: int) -> str:
+    words = SENTENCE.split()
+    out = []
+    while len(out) < tokens * 3 // 4:  # about 0.75 words per token for English
+        out += words
+    return " ".join(out[: tokens * 3 // 4])
+
+
+def timed(fn, text: str, runs: int) -> list[float]:
+    fn(text)  # warm-up
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn(text)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def pct(samples: list[float], q: float) -> float:
+    return statistics.quantiles(samples, n=100)[int(q) - 1]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--runs", type=int, default=200)
+    args = p.parse_args()
+
+    import logging
+
+    logging.disable(logging.WARNING)
+    from app.config import Settings
+    from app.main import build_input_guards, build_policy
+    from guardrails.vault import Vault
+
+    settings = Settings.from_env()
+    policy, _ = build_policy(settings)
+    inputs = build_input_guards(settings, policy)
+    rows = []
+    for tokens in (25, 100, 400):
+        text = reply_of(tokens)
+        rows.append((f"policy (all output guards), {tokens}-token reply", timed(policy.check, text, args.runs)))
+        if tokens == 100:
+            for guard in policy.guards:
+                rows.append((f"  {guard.name} alone ({guard.model_name})", timed(guard.scan, text, args.runs)))
+    message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
+    rows.append(("input checks on a person's message", timed(lambda t: inputs.check(t, Vault()), message, args.runs)))
+
+    print(f"{'what':<75} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, samples in rows:
+        print(f"{name:<75} {pct(samples, 50):8.1f} {pct(samples, 95):8.1f}")
+
+    batch = [reply_of(100)] * 64
+    tox = policy.guards[0]
+    started = time.perf_counter()
+    tox.risks(batch)
+    print(f"\nbatch throughput, toxicity guard: {len(batch) / (time.perf_counter() - started):.0f} replies/s (64 x 100 tokens)")
+
+
+if __name__ == "__main__":
+    main()

