@@ -12,6 +12,7 @@ The guard evaluated is the one the app would run, configured by the same environ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -267,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     args = parser().parse_args(argv)
     command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection}[args.command]
-    result = command(args)
+    # Libraries print to stdout while loading (torch.hub announces its download attempt); stdout is
+    # reserved for the one JSON object, so everything else goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = command(args)
     print(json.dumps(result, indent=2, default=float))
     return 0
 

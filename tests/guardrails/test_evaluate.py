@@ -1,0 +1,71 @@
+"""The evaluation CLI on small files the tests write, through its real entry point."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from guardrails.metrics import binary_metrics, fairness_metrics, roc_auc, span_metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, env=None) -> dict:
+    out = subprocess.run([sys.executable, "-m", "guardrails.evaluate", *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={**__import__("os").environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)  # stdout holds exactly one JSON object
+
+
+def test_metrics_by_hand():
+    m = binary_metrics([1, 1, 0, 0], [0.9, 0.4, 0.6, 0.1], 0.5)
+    assert (m["accuracy"], m["precision"], m["recall"], m["fpr"]) == (0.5, 0.5, 0.5, 0.5)
+    assert m["auc"] == pytest.approx(0.75)
+    assert roc_auc(np.array([1, 0]), np.array([0.5, 0.5])) == 0.5
+    f = fairness_metrics([0, 0, 0, 0, 1], [True, False, False, False, True], ["a", "a", "b", "b", "b"])
+    assert f["fpr_by_group"] == {"a": 0.5, "b": 0.0} and f["fpr_gap"] == 0.5 and f["disparate_impact"] == 0.5
+    s = span_metrics([[(0, 4, "PERSON"), (10, 20, "EMAIL_ADDRESS")]], [[(2, 6, "PERSON"), (30, 33, "PHONE_NUMBER")]])
+    assert s["recall"] == 0.5 and s["precision"] == 0.5 and s["recall_by_entity"] == {"EMAIL_ADDRESS": 0.0, "PERSON": 1.0}
+
+
+def test_toxicity_command_reports_the_agreed_keys(tmp_path):
+    data = tmp_path / "tox.csv"
+    data.write_text("text,label\n\"You are a worthless idiot and I will hurt you\",yes\n\"Have a lovely day\",no\n"
+                    "\"Shut up you pathetic moron\",yes\n\"The capital of France is Paris\",no\n")
+    result = run_cli("toxicity", "--data", str(data), "--positive", "yes", "--report", str(tmp_path / "rep"),
+                     env={"TOXICITY_MODEL": "minilm"})
+    assert {"n", "accuracy", "precision", "recall", "f1", "auc", "fpr", "threshold", "ms_per_text"} <= set(result)
+    assert result["n"] == 4 and result["auc"] == 1.0
+    assert (tmp_path / "rep" / "report.md").exists() and (tmp_path / "rep" / "toxicity_roc.png").exists()
+
+
+def test_fairness_command_groups_from_terms(tmp_path):
+    data = tmp_path / "fair.csv"
+    data.write_text("text,label\nI am a gay man,0\nI am a muslim woman,0\nMuslims are vermin,1\nNo identity here,0\n")
+    result = run_cli("fairness", "--data", str(data), "--groups-from-terms", env={"TOXICITY_MODEL": "minilm"})
+    assert set(result["fpr_by_group"]) == {"gay", "muslim"}  # the row without an identity term is left out
+    assert result["n_by_group"] == {"gay": 1, "muslim": 1}
+    assert {"fpr_gap", "disparate_impact"} <= set(result)
+
+
+def test_pii_command_counts_overlapping_spans(tmp_path):
+    text = "Write to jane.doe@example.com today."
+    data = tmp_path / "pii.json"
+    data.write_text(json.dumps([{"full_text": text, "spans": [
+        {"entity_type": "EMAIL_ADDRESS", "start_position": 9, "end_position": 29},
+        {"entity_type": "DATE_TIME", "start_position": 30, "end_position": 35}]}]))
+    result = run_cli("pii", "--data", str(data))
+    assert result["recall"] == 1.0 and result["precision"] == 1.0  # DATE_TIME is not a covered type
+    assert result["recall_all_types"] == 0.5
+    assert {"recall", "precision", "recall_by_entity", "ms_per_text"} <= set(result)
+
+
+def test_bad_column_is_a_clear_error(tmp_path):
+    data = tmp_path / "x.csv"
+    data.write_text("a,b\n1,2\n")
+    out = subprocess.run([sys.executable, "-m", "guardrails.evaluate", "injection", "--data", str(data)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "no column(s) text, label" in out.stderr
