@@ -95,7 +95,8 @@ def toxicity_guard():
     from guardrails.toxicity import ToxicityGuard, load_toxicity_model
 
     s = Settings.from_env()
-    model, fallback = load_toxicity_model(s.toxicity_model, s.detoxify_variant, s.detoxify_checkpoint, s.detoxify_config_dir)
+    model, fallback = load_toxicity_model(s.toxicity_model, s.detoxify_variant, s.detoxify_checkpoint,
+                                          s.detoxify_config_dir, s.toxicity_weights)
     if fallback:
         progress(f"note: {fallback}; evaluating the fallback model {model.name}")
     return ToxicityGuard(model), s.number("toxicity_threshold")
