@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.ERROR)
     args = parser().parse_args(argv)
+    if not Path(args.data).is_file():
+        raise SystemExit(f"--data {args.data}: no such file")
     command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection}[args.command]
     # Libraries print to stdout while loading (torch.hub announces its download attempt); stdout is
     # reserved for the one JSON object, so everything else goes to stderr.

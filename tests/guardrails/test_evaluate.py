@@ -69,3 +69,9 @@ def test_bad_column_is_a_clear_error(tmp_path):
     out = subprocess.run([sys.executable, "-m", "guardrails.evaluate", "injection", "--data", str(data)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "no column(s) text, label" in out.stderr
+
+
+def test_missing_data_file_is_a_clear_error(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "guardrails.evaluate", "pii", "--data", str(tmp_path / "nope.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "no such file" in out.stderr and "Traceback" not in out.stderr
