@@ -10,7 +10,7 @@ from review.tables import ItemStatus
 
 
 def held_verdict() -> Verdict:
-    result = GuardResult("pii", "presidio", {"EMAIL_ADDRESS": 1.0}, [Finding("EMAIL_ADDRESS", 1.0, 13, 33)])
+    result = GuardResult("pii", "presidio", {"EMAIL_ADDRESS": 1.0}, [Finding("EMAIL_ADDRESS", 1.0, 13, 29)])
     return Verdict(Action.HOLD, "", [result], ["pii: EMAIL_ADDRESS 1.00 >= 0.50 (hold)"], ["pii"])
 
 
@@ -32,14 +32,15 @@ def test_held_reply_waits_in_the_queue_with_its_reasons(queue):
 
 def test_a_decision_is_recorded_and_reaches_only_its_conversation(queue):
     conv, other = queue.start_conversation(), queue.start_conversation()
-    item_id = queue.hold(conv, "q", "the reply", held_verdict())
+    item_id = queue.hold(conv, "q", "Her email is jane@example.com", held_verdict())
     assert queue.outcomes(conv, [item_id]) == []  # still pending
 
     decision = queue.decide(item_id, "alice", approve=True, note="fine in context")
     assert (decision.moderator, decision.outcome, decision.note) == ("alice", "approved", "fine in context")
     assert decision.decided_at is not None
     [outcome] = queue.outcomes(conv, [item_id])
-    assert (outcome.status, outcome.reply) == ("approved", "the reply")
+    # No sealer here, so the original was never stored: the redacted text is released.
+    assert (outcome.status, outcome.reply) == ("approved", "Her email is [EMAIL_ADDRESS]")
     assert queue.outcomes(other, [item_id]) == []
     assert queue.pending() == [] and queue.count(ItemStatus.APPROVED) == 1
     assert [d.item_id for d in queue.decisions()] == [item_id]
