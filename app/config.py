@@ -44,8 +44,17 @@ class Settings:
     guard_timeout_s: str = _env("GUARD_TIMEOUT_S", "10", "seconds a guard may take before the reply is held (fail closed)")
     # storage and moderators
     database_url: str = _env("DATABASE_URL", "", "SQLAlchemy URL; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists")
-    moderators: str = _env("MODERATORS", "", "moderator accounts as 'name:password,name2:password2'; empty = review tab disabled (there is no default password)")
+    moderators: str = _env("MODERATORS", "", "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; with no accounts at all the review tab is disabled (there is no default password)")
     moderator_session_hours: str = _env("MODERATOR_SESSION_HOURS", "8", "hours a moderator sign-in lasts")
+    admins: str = _env("ADMINS", "", "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced into the accounts table at start-up like MODERATORS")
+    login_max_failures: str = _env("LOGIN_MAX_FAILURES", "5", "failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out")
+    login_max_failures_per_ip: str = _env("LOGIN_MAX_FAILURES_PER_IP", "20", "failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out")
+    login_lockout_seconds: str = _env("LOGIN_LOCKOUT_SECONDS", "30", "first lockout after too many failed sign-ins; doubles with each further failure (capped at the window)")
+    login_window_minutes: str = _env("LOGIN_WINDOW_MINUTES", "60", "how long a failed sign-in counts towards the limits")
+    password_scrypt_n: str = _env("PASSWORD_SCRYPT_N", "32768", "scrypt cost (a power of two; r=8, p=1) for new password hashes; stored hashes keep their own and are upgraded at sign-in")
+    password_min_chars: str = _env("PASSWORD_MIN_CHARS", "12", "shortest password `python -m review.users` accepts")
+    review_encryption_key: str = _env("REVIEW_ENCRYPTION_KEY", "", "Fernet key(s), newest first, comma-separated, that seal held replies' original text; empty = a key file next to a SQLite database (required otherwise)")
+    retention_days: str = _env("RETENTION_DAYS", "90", "decided review items older than this many days are purged at start-up and by `python -m review.retention`; 0 = keep forever")
     # app
     max_input_chars: str = _env("MAX_INPUT_CHARS", "4000", "longest message a person may send, in characters")
     poll_seconds: str = _env("POLL_SECONDS", "2", "how often the chat tab checks for moderator decisions")
@@ -80,8 +89,16 @@ class Settings:
             raise ValueError(f"{f.metadata['env']} must be one of allow, redact, hold; not {raw!r}") from None
 
     def validate(self) -> None:
-        for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port"):
+        for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port",
+                     "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars"):
             self.number(name, int)
+        for name in ("login_lockout_seconds", "login_window_minutes", "retention_days"):
+            if self.number(name) < 0:
+                f = next(f for f in fields(self) if f.name == name)
+                raise ValueError(f"{f.metadata['env']} must be 0 or more, not {getattr(self, name)!r}")
+        n = self.number("password_scrypt_n", int)
+        if n < 2**10 or n & (n - 1):
+            raise ValueError(f"PASSWORD_SCRYPT_N must be a power of two of at least 1024, not {n}")
         for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold", "injection_threshold", "input_toxicity_threshold",
                      "guard_timeout_s", "moderator_session_hours", "poll_seconds"):
             self.number(name)

@@ -15,9 +15,11 @@ from guardrails.pii import PIIGuard
 from guardrails.policy import Policy, Rule
 from guardrails.toxicity import ToxicityGuard, load_toxicity_model
 from models.chat import ChatModel, GenerationSettings
-from review.auth import ModeratorAuth, parse_moderators
-from review.db import make_engine
+from review.auth import LoginPolicy, ModeratorAuth, parse_moderators
+from review.crypto import Sealer
+from review.db import default_database_url, make_engine
 from review.queue import ReviewQueue
+from review.retention import purge
 
 log = logging.getLogger("guarded_chat")
 
@@ -50,6 +52,32 @@ def build_input_guards(settings: Settings, policy: Policy) -> InputGuards:
     )
 
 
+def build_console(settings: Settings, engine) -> tuple[ModeratorAuth, Sealer]:
+    """Accounts (MODERATORS / ADMINS synced in), the sealer for held replies, and the start-up retention purge."""
+    # The sealer first: on PostgreSQL without REVIEW_ENCRYPTION_KEY the app must not start.
+    sealer = Sealer.from_settings(settings.review_encryption_key, settings.database_url or default_database_url())
+    log.info("held replies' originals sealed with the key(s) from %s", sealer.source)
+    policy = LoginPolicy(
+        max_failures=settings.number("login_max_failures", int),
+        max_failures_per_ip=settings.number("login_max_failures_per_ip", int),
+        lockout_seconds=settings.number("login_lockout_seconds"),
+        window_seconds=settings.number("login_window_minutes") * 60,
+    )
+    auth = ModeratorAuth(engine, settings.number("moderator_session_hours") * 3600, policy,
+                         settings.number("password_scrypt_n", int))
+    changed = auth.bootstrap(parse_moderators(settings.moderators, "MODERATORS"), parse_moderators(settings.admins, "ADMINS"))
+    if changed:
+        log.info("accounts from MODERATORS/ADMINS added or updated: %s", ", ".join(changed))
+    auth.purge_expired_sessions()
+    if not auth.configured:
+        log.warning("no moderator accounts (MODERATORS and ADMINS are empty, none in the database): the review tab is disabled")
+    days = settings.number("retention_days")
+    if days > 0:
+        report = purge(engine, days, actor="retention")
+        log.info("retention (RETENTION_DAYS=%g): %s", days, report.summary())
+    return auth, sealer
+
+
 def build_app(settings: Settings):
     """Everything the app needs, loaded once. Returns (gradio Blocks, ChatService)."""
     threads = settings.number("torch_threads", int)
@@ -58,6 +86,10 @@ def build_app(settings: Settings):
 
         torch.set_num_threads(threads)
     started = time.perf_counter()
+    # Database and accounts first: a bad key or account setting stops start-up before the models load.
+    engine = make_engine(settings.database_url or None)
+    auth, sealer = build_console(settings, engine)
+    queue = ReviewQueue(engine)  # integrator: hand `sealer` to the queue (hold seals, an audited reveal opens)
     policy, fallback = build_policy(settings)
     tox, pii = policy.guards
     if fallback:
@@ -78,10 +110,6 @@ def build_app(settings: Settings):
         system_prompt=settings.system_prompt,
     )
     model = ChatModel.load(settings.model_id, settings.model_gguf_file, gen)
-    queue = ReviewQueue(make_engine(settings.database_url or None))
-    auth = ModeratorAuth(parse_moderators(settings.moderators), settings.number("moderator_session_hours") * 3600)
-    if not auth.configured:
-        log.warning("no moderator accounts configured (MODERATORS is empty): the review tab is disabled")
     inputs = build_input_guards(settings, policy)
     log.info("input checks: injection (%s), toxicity, %s", inputs.injection.model_name,
              "personal data replaced by placeholders" if inputs.pii else "personal data passed through")

@@ -88,3 +88,99 @@ class Decision(SQLModel, table=True):
     # Set when the moderator edited the reply before approving: what the person was shown instead.
     edited_reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+# -- moderator console: accounts, sessions, sign-in attempts, audit log ------------------
+# (appended here so that parallel edits to the tables above merge cleanly)
+
+from sqlalchemy import event  # noqa: E402
+
+
+class Role(str, Enum):
+    MODERATOR = "moderator"  # reviews held replies
+    ADMIN = "admin"  # also manages accounts, exports, reveals originals
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"  # "user" is a reserved word in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True, index=True)
+    role: str = Field(default=Role.MODERATOR.value, max_length=16)
+    password_hash: str = Field(max_length=300)  # self-describing: see review/users.py hash_password
+    disabled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in moderator. Only the token's SHA-256 is stored, so a copy of the database signs no one in."""
+
+    __tablename__ = "user_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Recent sign-in attempts, for the per-name and per-address rate limits (pruned after the window)."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    name: str = Field(max_length=100, index=True)
+    ip: str = Field(default="", max_length=64, index=True)
+    ok: bool = Field(default=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. Append-only: the database itself refuses UPDATE and DELETE (see below)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=100, index=True)
+    action: str = Field(max_length=32, index=True)
+    item_id: int | None = Field(default=None, index=True)  # no foreign key: events outlive purged items
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+_APPEND_ONLY_MESSAGE = "the audit log is append-only"
+
+_APPEND_ONLY_DDL = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS auditevent_no_update BEFORE UPDATE ON auditevent "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END",
+        f"CREATE TRIGGER IF NOT EXISTS auditevent_no_delete BEFORE DELETE ON auditevent "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END",
+    ],
+    "postgresql": [
+        # No '%' anywhere: drivers with pyformat parameters would read it as a placeholder.
+        "CREATE OR REPLACE FUNCTION auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION USING MESSAGE = '{_APPEND_ONLY_MESSAGE}: ' || TG_OP || ' refused'; END $$",
+        "DROP TRIGGER IF EXISTS auditevent_no_change ON auditevent",
+        "CREATE TRIGGER auditevent_no_change BEFORE UPDATE OR DELETE ON auditevent "
+        "FOR EACH ROW EXECUTE FUNCTION auditevent_append_only()",
+        "DROP TRIGGER IF EXISTS auditevent_no_truncate ON auditevent",
+        "CREATE TRIGGER auditevent_no_truncate BEFORE TRUNCATE ON auditevent "
+        "FOR EACH STATEMENT EXECUTE FUNCTION auditevent_append_only()",
+    ],
+}
+
+
+def install_append_only(connection) -> bool:
+    """Make the database refuse UPDATE/DELETE on auditevent. Idempotent; False on a dialect we have no DDL for.
+
+    Runs after create_all (the DDL event below); a migration that creates the table must call it too.
+    """
+    statements = _APPEND_ONLY_DDL.get(connection.dialect.name)
+    if statements is None:
+        return False
+    for sql in statements:
+        connection.exec_driver_sql(sql)
+    return True
+
+
+event.listen(AuditEvent.__table__, "after_create", lambda _table, connection, **_kw: install_append_only(connection))

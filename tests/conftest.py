@@ -53,8 +53,13 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def queue(db_path) -> ReviewQueue:
-    return ReviewQueue(make_engine(f"sqlite:///{db_path}"))
+def engine(db_path):
+    return make_engine(f"sqlite:///{db_path}")
+
+
+@pytest.fixture
+def queue(engine) -> ReviewQueue:
+    return ReviewQueue(engine)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,173 @@
+"""Export decisions and the audit log as CSV or JSON Lines. Every export is itself audited.
+
+    python -m review.export decisions --format csv -o decisions.csv
+    python -m review.export audit --format jsonl -o audit.jsonl
+
+Decisions carry the reply with every personal-data span the PII guard reported replaced by
+[ENTITY_TYPE]; the person's message is not exported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from review import audit
+from review.tables import AuditEvent, Decision, ReviewItem
+
+KINDS = ("decisions", "audit")
+FORMATS = ("csv", "jsonl")
+DECISION_FIELDS = ["item_id", "guards", "categories", "top_score", "outcome", "reason_code", "note", "moderator",
+                   "decided_at", "reply_redacted"]
+AUDIT_FIELDS = ["id", "at", "actor", "action", "item_id", "detail"]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+
+
+def redacted_reply(item: ReviewItem) -> str:
+    """The held reply with every PII span the guard reported (whatever its score) replaced by [ENTITY_TYPE].
+
+    The offsets come from the guard's results on `item.reply`; spans that do not fit the text are
+    an error rather than a silent partial redaction.
+    """
+    text = item.reply or ""
+    spans = sorted(
+        (f["start"], f["end"], f["category"])
+        for r in item.results if r.get("guard") == "pii"
+        for f in r.get("findings", []) if f.get("start") is not None and f.get("end") is not None
+    )
+    out, pos = [], 0
+    for start, end, category in spans:
+        if not (0 <= start <= end <= len(text)):
+            raise ValueError(f"item {item.id}: a PII span ({start}-{end}) lies outside the reply; not exporting it unredacted")
+        if end <= pos:  # inside a span already replaced
+            continue
+        out.append(text[pos:max(start, pos)])
+        out.append(f"[{category}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _fired(item: ReviewItem) -> list[dict]:
+    names = set(filter(None, (item.guards or "").split(",")))
+    return [r for r in item.results if r.get("guard") in names]
+
+
+def _categories(item: ReviewItem) -> list[str]:
+    cats = set()
+    for r in _fired(item):
+        limit = r.get("threshold")
+        cats.update(c for c, score in r.get("scores", {}).items() if limit is None or score >= limit)
+        if r.get("error"):
+            cats.add(f"{r['guard']}:error")
+    return sorted(cats)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def decision_rows(engine: Engine) -> Iterator[dict]:
+    with Session(engine) as s:
+        rows = s.exec(select(Decision, ReviewItem).join(ReviewItem, ReviewItem.id == Decision.item_id)
+                      .order_by(Decision.decided_at, Decision.id))
+        for decision, item in rows:
+            yield {
+                "item_id": item.id,
+                "guards": item.guards,
+                "categories": ",".join(_categories(item)),
+                "top_score": round(max((max(r.get("scores", {}).values(), default=0.0) for r in _fired(item)), default=0.0), 4),
+                "outcome": decision.outcome,
+                "reason_code": getattr(decision, "reason_code", None),  # present once the console records reason codes
+                "note": decision.note,
+                "moderator": decision.moderator,
+                "decided_at": _iso(decision.decided_at),
+                "reply_redacted": redacted_reply(item),
+            }
+
+
+def audit_rows(engine: Engine, **filters) -> Iterator[dict]:
+    for e in audit.browse(engine, limit=None, newest_first=False, **filters):
+        yield {"id": e.id, "at": _iso(e.at), "actor": e.actor, "action": e.action, "item_id": e.item_id, "detail": e.detail}
+
+
+def write_rows(rows: Iterable[dict], fields: list[str], fmt: str, path: Path) -> int:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    n = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        if fmt == "csv":
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            for row in rows:
+                w.writerow({k: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for k, v in row.items()})
+                n += 1
+        else:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+                n += 1
+    return n
+
+
+def export(engine: Engine, kind: str, fmt: str, path: str | Path, actor: str, **filters) -> ExportResult:
+    """Write `kind` (decisions | audit) to `path` and record an `exported` audit event."""
+    if kind not in KINDS:
+        raise ValueError(f"export kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    path = Path(path)
+    if kind == "decisions":
+        if filters:
+            raise ValueError("decisions cannot be filtered")
+        n = write_rows(decision_rows(engine), DECISION_FIELDS, fmt, path)
+    else:
+        n = write_rows(audit_rows(engine, **filters), AUDIT_FIELDS, fmt, path)
+    audit.record_now(engine, actor, "exported", kind=kind, format=fmt, rows=n, file=path.name,
+                     filters={k: str(v) for k, v in filters.items()})
+    return ExportResult(path, n)
+
+
+def export_file(engine: Engine, kind: str, fmt: str, actor: str, directory: str | Path | None = None, **filters) -> Path:
+    """For the UI: write the export into a fresh temporary folder (or `directory`) and return its path."""
+    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="guarded-chat-export-"))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return export(engine, kind, fmt, folder / f"{kind}-{stamp}.{fmt}", actor, **filters).path
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.config import Settings
+    from review.db import make_engine
+    from review.users import cli_actor
+
+    parser = argparse.ArgumentParser(prog="python -m review.export", description="Export decisions or the audit log (uses DATABASE_URL).")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--format", choices=FORMATS, default="csv")
+    parser.add_argument("-o", "--output", required=True, help="file to write")
+    args = parser.parse_args(argv)
+    try:
+        engine = make_engine(Settings.from_env().database_url or None)
+        result = export(engine, args.kind, args.format, args.output, cli_actor())
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {result.rows} {args.kind} rows to {result.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
