@@ -46,6 +46,8 @@ class Settings:
     database_url: str = _env("DATABASE_URL", "", "SQLAlchemy URL; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists")
     moderators: str = _env("MODERATORS", "", "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; with no accounts at all the review tab is disabled (there is no default password)")
     moderator_session_hours: str = _env("MODERATOR_SESSION_HOURS", "8", "hours a moderator sign-in lasts")
+    claim_minutes: str = _env("CLAIM_MINUTES", "15", "how long a moderator's claim on an item keeps others from deciding it")
+    reason_codes: str = _env("REASON_CODES", "false positive,acceptable in context,toxic,personal data,unsafe or wrong,other", "comma-separated reason codes moderators pick from when deciding")
     admins: str = _env("ADMINS", "", "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced into the accounts table at start-up like MODERATORS")
     login_max_failures: str = _env("LOGIN_MAX_FAILURES", "5", "failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out")
     login_max_failures_per_ip: str = _env("LOGIN_MAX_FAILURES_PER_IP", "20", "failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out")
@@ -100,7 +102,7 @@ class Settings:
         if n < 2**10 or n & (n - 1):
             raise ValueError(f"PASSWORD_SCRYPT_N must be a power of two of at least 1024, not {n}")
         for name in ("temperature", "top_p", "repetition_penalty", "toxicity_threshold", "pii_threshold", "injection_threshold", "input_toxicity_threshold",
-                     "guard_timeout_s", "moderator_session_hours", "poll_seconds"):
+                     "guard_timeout_s", "moderator_session_hours", "poll_seconds", "claim_minutes"):
             self.number(name)
         for name in ("toxicity_action", "pii_action"):
             self.action(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
@@ -11,6 +12,7 @@ from app.service import ChatService
 from app.ui import AppInfo, build_ui
 from guardrails.injection import InjectionGuard
 from guardrails.input import InputGuards
+from guardrails.explain import occlusion
 from guardrails.pii import PIIGuard
 from guardrails.policy import Policy, Rule
 from guardrails.toxicity import ToxicityGuard, load_toxicity_model
@@ -89,7 +91,7 @@ def build_app(settings: Settings):
     # Database and accounts first: a bad key or account setting stops start-up before the models load.
     engine = make_engine(settings.database_url or None)
     auth, sealer = build_console(settings, engine)
-    queue = ReviewQueue(engine)  # integrator: hand `sealer` to the queue (hold seals, an audited reveal opens)
+    queue = ReviewQueue(engine, sealer, claim_minutes=settings.number("claim_minutes"))
     policy, fallback = build_policy(settings)
     tox, pii = policy.guards
     if fallback:
@@ -124,9 +126,12 @@ def build_app(settings: Settings):
         f"toxicity refused at ≥ {inputs.toxicity_threshold:g}, personal data {'replaced by placeholders' if inputs.pii else 'kept'}",
         poll_seconds=settings.number("poll_seconds"),
         chat_concurrency=settings.number("chat_concurrency", int),
+        reason_codes=tuple(c.strip() for c in settings.reason_codes.split(",") if c.strip()),
     )
     log.info("ready in %.1fs", time.perf_counter() - started)
-    return build_ui(chat, queue, auth, info), chat
+    # Moderators see which words drove a toxicity score: occlusion through the configured model.
+    explain = functools.partial(occlusion, risks=tox.risks)
+    return build_ui(chat, queue, auth, info, explain), chat
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from review.tables import AuditEvent, Decision, ReviewItem
 KINDS = ("decisions", "audit")
 FORMATS = ("csv", "jsonl")
 DECISION_FIELDS = ["item_id", "guards", "categories", "top_score", "outcome", "reason_code", "note", "moderator",
-                   "decided_at", "reply_redacted"]
+                   "decided_at", "edited", "reply_redacted"]
 AUDIT_FIELDS = ["id", "at", "actor", "action", "item_id", "detail"]
 
 
@@ -36,31 +36,6 @@ AUDIT_FIELDS = ["id", "at", "actor", "action", "item_id", "detail"]
 class ExportResult:
     path: Path
     rows: int
-
-
-def redacted_reply(item: ReviewItem) -> str:
-    """The held reply with every PII span the guard reported (whatever its score) replaced by [ENTITY_TYPE].
-
-    The offsets come from the guard's results on `item.reply`; spans that do not fit the text are
-    an error rather than a silent partial redaction.
-    """
-    text = item.reply or ""
-    spans = sorted(
-        (f["start"], f["end"], f["category"])
-        for r in item.results if r.get("guard") == "pii"
-        for f in r.get("findings", []) if f.get("start") is not None and f.get("end") is not None
-    )
-    out, pos = [], 0
-    for start, end, category in spans:
-        if not (0 <= start <= end <= len(text)):
-            raise ValueError(f"item {item.id}: a PII span ({start}-{end}) lies outside the reply; not exporting it unredacted")
-        if end <= pos:  # inside a span already replaced
-            continue
-        out.append(text[pos:max(start, pos)])
-        out.append(f"[{category}]")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def _fired(item: ReviewItem) -> list[dict]:
@@ -91,13 +66,14 @@ def decision_rows(engine: Engine) -> Iterator[dict]:
                 "item_id": item.id,
                 "guards": item.guards,
                 "categories": ",".join(_categories(item)),
-                "top_score": round(max((max(r.get("scores", {}).values(), default=0.0) for r in _fired(item)), default=0.0), 4),
+                "top_score": item.top_score,
                 "outcome": decision.outcome,
-                "reason_code": getattr(decision, "reason_code", None),  # present once the console records reason codes
+                "reason_code": decision.reason_code,
                 "note": decision.note,
                 "moderator": decision.moderator,
                 "decided_at": _iso(decision.decided_at),
-                "reply_redacted": redacted_reply(item),
+                "reply_redacted": item.reply,  # stored redacted (review/queue.py hold); the original stays sealed
+                "edited": decision.edited_reply is not None,
             }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODERATOR = ("alice", "correct horse battery staple")
+SECOND_MODERATOR = ("bob", "another horse battery staple")
+ADMIN = ("root", "an admin's long passphrase")
 
 
 def free_port() -> int:
@@ -32,7 +34,9 @@ class AppServer:
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             "DATABASE_URL": f"sqlite:///{self.db_path}",
-            "MODERATORS": f"{MODERATOR[0]}:{MODERATOR[1]}",
+            "MODERATORS": f"{MODERATOR[0]}:{MODERATOR[1]},{SECOND_MODERATOR[0]}:{SECOND_MODERATOR[1]}",
+            "ADMINS": f"{ADMIN[0]}:{ADMIN[1]}",
+            "PASSWORD_SCRYPT_N": "16384",  # the bootstrap hashes each account at start-up
             "TEMPERATURE": "0",
             "MAX_NEW_TOKENS": "40",
             "POLL_SECONDS": "1",

@@ -25,8 +25,15 @@ def moderator(server) -> Client:
     return c
 
 
+def listing(mod: Client, **filters):
+    """The console's /queue endpoint with the page's default filters, overridden by `filters`."""
+    args = dict(status="pending", guard="any", category="", text="", since="", until="", min_score=0, max_score=1,
+                sort="oldest", page=1, page_size=50, selected=None) | filters
+    return mod.predict(**args, api_name="/queue")
+
+
 def pending_ids(mod: Client) -> list[int]:
-    _, table, _ = mod.predict("", api_name="/queue")
+    _, _, table, _, _ = listing(mod)
     return [int(row[0]) for row in table["data"]]
 
 
@@ -57,11 +64,14 @@ def test_held_reply_is_approved_and_released_to_the_right_person(servers):
     mod = moderator(server)
     ids = pending_ids(mod)
     assert len(ids) >= 2
-    user_msg, reply, why, _ = mod.predict(str(ids[0]), api_name="/item")
+    # Other tests share this server: find Alice's item by her message.
+    ids = [i for i in ids if mod.predict(str(i), api_name="/item")[0] == "What is the capital of France?"][-1:] + ids
+    user_msg, reply, words, why, *_ = mod.predict(str(ids[0]), api_name="/item")
     assert user_msg == "What is the capital of France?"
     assert "Why it was held" in why and "toxicity" in why
+    assert "Paris" in "".join(part["token"] for part in words["value"])  # word attributions of the reply
 
-    mod.predict(str(ids[0]), "fine", api_name="/approve")
+    mod.predict(str(ids[0]), "false positive", "fine", api_name="/approve")
     assert ids[0] not in pending_ids(mod)
     released = alice_chat.predict(api_name="/poll")
     assert "Paris" in text_of(released[-1])
@@ -75,12 +85,14 @@ def test_rejected_reply_turns_into_a_refusal(servers):
     user.predict("Tell me a joke.", api_name="/chat")
     mod = moderator(server)
     newest = max(pending_ids(mod))
-    mod.predict(str(newest), "", api_name="/reject")
+    mod.predict(str(newest), "toxic", "", api_name="/reject")
     assert text_of(user.predict(api_name="/poll")[-1]) == REFUSAL
 
 
 @pytest.mark.parametrize("endpoint, args", [
-    ("/approve", ("{id}", "")), ("/reject", ("{id}", "")), ("/queue", ("",)), ("/item", ("{id}",)),
+    ("/approve", ("{id}", "other", "")), ("/reject", ("{id}", "other", "")), ("/item", ("{id}",)),
+    ("/approve_edited", ("{id}", "other", "", "edited")), ("/claim", ("{id}",)), ("/reveal", ("{id}", "curious")),
+    ("/bulk_approve", ([], "other")), ("/dashboard", ()), ("/audit_log", ("", "", None)), ("/export", ("decisions", "csv")),
 ])
 def test_admin_endpoints_refuse_anyone_not_signed_in(servers, endpoint, args):
     server = servers["strict"]
@@ -90,16 +102,22 @@ def test_admin_endpoints_refuse_anyone_not_signed_in(servers, endpoint, args):
 
     intruder = client(server)
     with pytest.raises(AppError, match="sign in as a moderator"):
-        intruder.predict(*[a.format(id=target) for a in args], api_name=endpoint)
+        intruder.predict(*fill(args, target), api_name=endpoint)
     # A failed sign-in does not help either.
     intruder.predict("alice", "wrong password", api_name="/login")
     with pytest.raises(AppError, match="sign in as a moderator"):
-        intruder.predict(*[a.format(id=target) for a in args], api_name=endpoint)
+        intruder.predict(*fill(args, target), api_name=endpoint)
     assert target in pending_ids(mod)  # nothing was decided
+
+
+def fill(args, target):
+    def one(a):
+        return [one(x) for x in a] if isinstance(a, list) else a.format(id=target) if isinstance(a, str) else a
+    return [one(a) for a in args]
 
 
 def test_signed_out_moderator_is_refused(servers):
     mod = moderator(servers["strict"])
     mod.predict(api_name="/logout")
     with pytest.raises(AppError, match="sign in as a moderator"):
-        mod.predict("", api_name="/queue")
+        listing(mod)
