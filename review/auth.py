@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from review import audit
@@ -120,6 +121,13 @@ class ModeratorAuth:
             raise ValueError(f"{', '.join(sorted(both))} listed in both MODERATORS and ADMINS; list each name once")
         wanted = {**{n: (p, Role.MODERATOR.value) for n, p in moderators.items()},
                   **{n: (p, Role.ADMIN.value) for n, p in admins.items()}}
+        try:
+            return self._sync(wanted)
+        except IntegrityError:
+            # Another app process on this database created the same account a moment ago: sync against it.
+            return self._sync(wanted)
+
+    def _sync(self, wanted: dict[str, tuple[str, str]]) -> list[str]:
         changed = []
         with Session(self.engine) as s:
             for name, (password, role) in wanted.items():

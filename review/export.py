@@ -137,8 +137,12 @@ def export(engine: Engine, kind: str, fmt: str, path: str | Path, actor: str, **
         n = write_rows(decision_rows(engine), DECISION_FIELDS, fmt, path)
     else:
         n = write_rows(audit_rows(engine, **filters), AUDIT_FIELDS, fmt, path)
-    audit.record_now(engine, actor, "exported", kind=kind, format=fmt, rows=n, file=path.name,
-                     filters={k: str(v) for k, v in filters.items()})
+    try:
+        audit.record_now(engine, actor, "exported", kind=kind, format=fmt, rows=n, file=path.name,
+                         filters={k: str(v) for k, v in filters.items()})
+    except Exception:
+        path.unlink(missing_ok=True)  # no export without its audit entry
+        raise
     return ExportResult(path, n)
 
 

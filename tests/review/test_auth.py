@@ -252,3 +252,27 @@ def test_unknown_names_cost_as_much_time_as_known_ones(engine):
 
     known, unknown = median_seconds("alice"), median_seconds("nobody-by-this-name")
     assert unknown / known > 0.5, (known, unknown)
+
+
+def test_processes_starting_together_bootstrap_the_same_accounts(db_path, engine):
+    """Two app processes on one database start at once: both must come up, with one account each name."""
+    import threading
+
+    barrier, errors = threading.Barrier(4), []
+
+    def start():
+        auth = ModeratorAuth(make_engine(f"sqlite:///{db_path}"), scrypt_n=FAST_N)
+        barrier.wait()
+        try:
+            auth.bootstrap({"alice": "pw", "bob": "pw2"})
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [u.name for u in Users(engine).list()] == ["alice", "bob"]
+    assert make_auth(engine).login("bob", "pw2")

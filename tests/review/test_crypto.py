@@ -55,3 +55,23 @@ def test_no_key_elsewhere_refuses_to_start():
         Sealer.from_settings("", "postgresql+psycopg://app@db/chat")
     memory = Sealer.from_settings("", "sqlite://")
     assert memory.open(memory.seal("x")) == "x"
+
+
+def test_processes_starting_together_share_one_key_file(tmp_path):
+    import threading
+
+    db = tmp_path / "chat.db"
+    barrier, sealers = threading.Barrier(8), []
+
+    def start():
+        barrier.wait()
+        sealers.append(Sealer.from_settings("", f"sqlite:///{db}"))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    token = sealers[0].seal("one key for all")
+    assert len(sealers) == 8 and all(s.open(token) == "one key for all" for s in sealers)
+    assert [p.name for p in tmp_path.iterdir()] == ["chat.db.key"]  # no temporary files left behind

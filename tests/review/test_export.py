@@ -97,3 +97,12 @@ def test_cli(engine, db_path, decided, tmp_path, monkeypatch, capsys):
     assert export_main(["audit", "-o", str(tmp_path / "missing-dir" / "a.csv")]) == 2
     assert "error:" in capsys.readouterr().err
     assert [e.actor for e in audit.browse(engine, action="exported")][0].startswith("cli")
+
+
+def test_no_export_is_left_behind_without_its_audit_entry(engine, decided, tmp_path):
+    """A real fault: the audit table is gone, so the entry cannot be written; the file must go too."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE auditevent")
+    with pytest.raises(Exception):
+        export(engine, "decisions", "csv", tmp_path / "d.csv", actor="root")
+    assert not (tmp_path / "d.csv").exists()
