@@ -51,7 +51,8 @@ class Principal:
 class LoginPolicy:
     """After `max_failures` failed sign-ins for one name (or `max_failures_per_ip` from one address) within
     `window_seconds`, further attempts are refused for `lockout_seconds`, doubling with each further failure
-    (capped at the window). A success clears the name's count; an address's count only ages out."""
+    (capped at the window). A success clears the name's count; an address's count only ages out.
+    A limit of 0 turns that check off."""
 
     max_failures: int = 5
     max_failures_per_ip: int = 20
@@ -167,8 +168,10 @@ class ModeratorAuth:
         window_start = now - timedelta(seconds=p.window_seconds)
         last_ok = s.exec(select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.ok == True)).one()  # noqa: E712
         since = max(window_start, _as_utc(last_ok)) if last_ok else window_start
-        checks = [(LoginAttempt.name == name, since, p.max_failures)]
-        if ip:
+        checks = []  # a limit of 0 turns that check off
+        if p.max_failures > 0:
+            checks.append((LoginAttempt.name == name, since, p.max_failures))
+        if ip and p.max_failures_per_ip > 0:
             checks.append((LoginAttempt.ip == ip, window_start, p.max_failures_per_ip))
         wait = 0.0
         for where, start, limit in checks:

@@ -276,3 +276,10 @@ def test_processes_starting_together_bootstrap_the_same_accounts(db_path, engine
     assert errors == []
     assert [u.name for u in Users(engine).list()] == ["alice", "bob"]
     assert make_auth(engine).login("bob", "pw2")
+
+
+def test_a_limit_of_zero_turns_that_check_off(engine):
+    auth = make_auth(engine, {"alice": "pw"}, policy=LoginPolicy(max_failures=0, max_failures_per_ip=0))
+    for _ in range(30):
+        auth.login("alice", "guess", ip="10.0.0.1")
+    assert auth.login("alice", "pw", ip="10.0.0.1")
