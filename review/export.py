@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from review import audit
-from review.tables import AuditEvent, Decision, ReviewItem
+from review.tables import Decision, ReviewItem
 
 KINDS = ("decisions", "audit")
 FORMATS = ("csv", "jsonl")
