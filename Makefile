@@ -51,6 +51,7 @@ evaluate: $(VENV)/.app
 
 bench: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) bench/guards.py
+	$(PY) bench/console.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -49,8 +49,8 @@ class Settings:
     claim_minutes: str = _env("CLAIM_MINUTES", "15", "how long a moderator's claim on an item keeps others from deciding it")
     reason_codes: str = _env("REASON_CODES", "false positive,acceptable in context,toxic,personal data,unsafe or wrong,other", "comma-separated reason codes moderators pick from when deciding")
     admins: str = _env("ADMINS", "", "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced into the accounts table at start-up like MODERATORS")
-    login_max_failures: str = _env("LOGIN_MAX_FAILURES", "5", "failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out")
-    login_max_failures_per_ip: str = _env("LOGIN_MAX_FAILURES_PER_IP", "20", "failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out")
+    login_max_failures: str = _env("LOGIN_MAX_FAILURES", "5", "failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit")
+    login_max_failures_per_ip: str = _env("LOGIN_MAX_FAILURES_PER_IP", "20", "failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit (behind a proxy that hides addresses)")
     login_lockout_seconds: str = _env("LOGIN_LOCKOUT_SECONDS", "30", "first lockout after too many failed sign-ins; doubles with each further failure (capped at the window)")
     login_window_minutes: str = _env("LOGIN_WINDOW_MINUTES", "60", "how long a failed sign-in counts towards the limits")
     password_scrypt_n: str = _env("PASSWORD_SCRYPT_N", "32768", "scrypt cost (a power of two; r=8, p=1) for new password hashes; stored hashes keep their own and are upgraded at sign-in")
@@ -94,7 +94,8 @@ class Settings:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port",
                      "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars"):
             self.number(name, int)
-        for name in ("login_lockout_seconds", "login_window_minutes", "retention_days"):
+        for name in ("login_lockout_seconds", "login_window_minutes", "retention_days", "login_max_failures",
+                     "login_max_failures_per_ip"):
             if self.number(name) < 0:
                 f = next(f for f in fields(self) if f.name == name)
                 raise ValueError(f"{f.metadata['env']} must be 0 or more, not {getattr(self, name)!r}")

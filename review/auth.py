@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from review import audit
@@ -50,7 +51,8 @@ class Principal:
 class LoginPolicy:
     """After `max_failures` failed sign-ins for one name (or `max_failures_per_ip` from one address) within
     `window_seconds`, further attempts are refused for `lockout_seconds`, doubling with each further failure
-    (capped at the window). A success clears the name's count; an address's count only ages out."""
+    (capped at the window). A success clears the name's count; an address's count only ages out.
+    A limit of 0 turns that check off."""
 
     max_failures: int = 5
     max_failures_per_ip: int = 20
@@ -120,6 +122,13 @@ class ModeratorAuth:
             raise ValueError(f"{', '.join(sorted(both))} listed in both MODERATORS and ADMINS; list each name once")
         wanted = {**{n: (p, Role.MODERATOR.value) for n, p in moderators.items()},
                   **{n: (p, Role.ADMIN.value) for n, p in admins.items()}}
+        try:
+            return self._sync(wanted)
+        except IntegrityError:
+            # Another app process on this database created the same account a moment ago: sync against it.
+            return self._sync(wanted)
+
+    def _sync(self, wanted: dict[str, tuple[str, str]]) -> list[str]:
         changed = []
         with Session(self.engine) as s:
             for name, (password, role) in wanted.items():
@@ -159,8 +168,10 @@ class ModeratorAuth:
         window_start = now - timedelta(seconds=p.window_seconds)
         last_ok = s.exec(select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.ok == True)).one()  # noqa: E712
         since = max(window_start, _as_utc(last_ok)) if last_ok else window_start
-        checks = [(LoginAttempt.name == name, since, p.max_failures)]
-        if ip:
+        checks = []  # a limit of 0 turns that check off
+        if p.max_failures > 0:
+            checks.append((LoginAttempt.name == name, since, p.max_failures))
+        if ip and p.max_failures_per_ip > 0:
             checks.append((LoginAttempt.ip == ip, window_start, p.max_failures_per_ip))
         wait = 0.0
         for where, start, limit in checks:

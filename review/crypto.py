@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import stat
 import sys
 from pathlib import Path
@@ -86,13 +87,20 @@ def _key_file(path: Path) -> str:
     """Read the key file next to the database, creating it (0600) on first use."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Write a private temporary file, then link it into place: the link is atomic and fails if
+        # another process got there first, so no one ever reads a half-written key.
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(generate_key() + "\n")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
+            created = True
         except FileExistsError:  # another process made it first: use theirs
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(generate_key() + "\n")
+            created = False
+        finally:
+            tmp.unlink()
+        if created:
             log.warning("!" * 72)
             log.warning("REVIEW_ENCRYPTION_KEY is not set: generated a key into %s (mode 0600).", path)
             log.warning("Anyone with that file can read held replies; keep it apart from database backups,")

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from review import audit
-from review.tables import AuditEvent, Decision, ReviewItem
+from review.tables import Decision, ReviewItem
 
 KINDS = ("decisions", "audit")
 FORMATS = ("csv", "jsonl")
@@ -113,8 +113,12 @@ def export(engine: Engine, kind: str, fmt: str, path: str | Path, actor: str, **
         n = write_rows(decision_rows(engine), DECISION_FIELDS, fmt, path)
     else:
         n = write_rows(audit_rows(engine, **filters), AUDIT_FIELDS, fmt, path)
-    audit.record_now(engine, actor, "exported", kind=kind, format=fmt, rows=n, file=path.name,
-                     filters={k: str(v) for k, v in filters.items()})
+    try:
+        audit.record_now(engine, actor, "exported", kind=kind, format=fmt, rows=n, file=path.name,
+                         filters={k: str(v) for k, v in filters.items()})
+    except Exception:
+        path.unlink(missing_ok=True)  # no export without its audit entry
+        raise
     return ExportResult(path, n)
 
 

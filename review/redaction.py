@@ -8,15 +8,17 @@ _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z_]*[A-Z])\]")
 
 
 def redact_spans(text: str, results: list[dict]) -> str:
-    """Replace every PII span at or above its guard's threshold with [ENTITY_TYPE].
+    """Replace every PII span the guard reported, whatever its score, with [ENTITY_TYPE].
 
-    Works from the stored guard results (GuardResult.to_dict() plus "threshold"), so no model runs.
-    Overlapping spans are merged into the first one.
+    Below-threshold spans are masked too: this is the copy people read by default, and a moderator
+    who needs the exact words reveals the original (an audited action). Works from the stored guard
+    results (GuardResult.to_dict()), so no model runs. Overlapping spans merge into the first one;
+    a span running past the end masks the rest of the text.
     """
     spans = sorted(
-        (f["start"], f["end"], f["category"])
+        (max(0, f["start"]), min(len(text), f["end"]), f["category"])
         for r in results if r.get("guard") == "pii"
-        for f in r.get("findings", []) if f.get("start") is not None and f["score"] >= (r.get("threshold") or 0.0)
+        for f in r.get("findings", []) if f.get("start") is not None and f.get("end") is not None
     )
     out, pos = [], 0
     for start, end, label in spans:

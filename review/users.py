@@ -19,6 +19,7 @@ import sys
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from review import audit
@@ -123,7 +124,10 @@ class Users:
             user = User(name=name, role=role, password_hash=hash_password(password, self.scrypt_n))
             s.add(user)
             audit.record(s, actor, "user_added", name=name, role=role)
-            s.commit()
+            try:
+                s.commit()
+            except IntegrityError:  # created by someone else since the check above
+                raise UserError(f"an account named {name!r} already exists; use reset-password or enable") from None
             s.refresh(user)
             return user
 

@@ -9,6 +9,7 @@ from app.config import Settings, documented_variables
 from app.ui import AppInfo, build_ui
 from guardrails.types import Action
 from review.auth import ModeratorAuth
+from review.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 INFO = AppInfo("chat", "alt-profanity-check", "detoxify could not load", "presidio", "toxicity: 0.5 hold")
@@ -48,22 +49,54 @@ def test_every_setting_is_documented_in_the_readme_and_help():
         assert name in help_text
 
 
+def _auth(tmp_path, moderators=None) -> ModeratorAuth:
+    auth = ModeratorAuth(make_engine(f"sqlite:///{tmp_path / 'accounts.db'}"), scrypt_n=1024)
+    auth.bootstrap(moderators or {})
+    return auth
+
+
 def _api_names(demo) -> set[str]:
     return {d.get("api_name") for d in demo.config["dependencies"] if d.get("api_name")}
 
 
-def test_without_moderators_the_review_tab_explains_and_offers_no_admin_endpoints():
-    demo = build_ui(None, None, ModeratorAuth({}), INFO)
+def test_without_moderators_the_review_tab_explains_and_offers_no_admin_endpoints(tmp_path):
+    demo = build_ui(None, None, _auth(tmp_path), INFO)
     config = json.dumps(demo.config, default=str)
     assert "Review is not configured" in config and "MODERATORS" in config
     assert not _api_names(demo) & {"login", "approve", "reject", "queue", "item"}
 
 
-def test_with_moderators_the_review_endpoints_exist():
-    demo = build_ui(None, None, ModeratorAuth({"alice": "pw"}), INFO)
+def test_with_moderators_the_review_endpoints_exist(tmp_path):
+    demo = build_ui(None, None, _auth(tmp_path, {"alice": "pw"}), INFO)
     assert {"login", "approve", "reject", "queue", "item", "chat", "poll"} <= _api_names(demo)
 
 
-def test_fallback_toxicity_model_is_announced_loudly():
-    config = json.dumps(build_ui(None, None, ModeratorAuth({}), INFO).config, default=str)
+def test_fallback_toxicity_model_is_announced_loudly(tmp_path):
+    config = json.dumps(build_ui(None, None, _auth(tmp_path), INFO).config, default=str)
     assert "alt-profanity-check (FALLBACK)" in config
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"PASSWORD_SCRYPT_N": "1000"}, "PASSWORD_SCRYPT_N must be a power of two"),
+    ({"LOGIN_LOCKOUT_SECONDS": "-1"}, "LOGIN_LOCKOUT_SECONDS must be 0 or more"),
+    ({"RETENTION_DAYS": "soon"}, "RETENTION_DAYS must be a float"),
+])
+def test_bad_console_settings_fail_with_a_clear_message(env, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
+
+
+def test_console_start_up_syncs_accounts_and_purges(tmp_path):
+    from app.main import build_console
+    from review import audit
+
+    db = tmp_path / "c.db"
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db}", "MODERATORS": "alice:pw", "ADMINS": "root:rootpw",
+                                  "PASSWORD_SCRYPT_N": "1024"})
+    engine = make_engine(settings.database_url)
+    auth, sealer = build_console(settings, engine)
+    assert auth.principal(auth.login("root", "rootpw")).is_admin and auth.login("alice", "pw")
+    assert sealer.open(sealer.seal("x")) == "x" and (tmp_path / "c.db.key").exists()
+    assert [e.action for e in audit.browse(engine, action="purged")] == ["purged"]
+    with pytest.raises(RuntimeError, match="REVIEW_ENCRYPTION_KEY must be set"):
+        build_console(Settings.from_env({"DATABASE_URL": "postgresql+psycopg://x@nowhere/db"}), engine)

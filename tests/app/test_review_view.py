@@ -17,9 +17,10 @@ def results(pii_threshold=0.5):
     return [tox, pii]
 
 
-def test_only_spans_over_the_threshold_are_replaced():
-    assert redact_spans(REPLY, results()) == "Hamlet by [PERSON] was written before 1695."
-    assert redact_spans(REPLY, results(pii_threshold=0.3)) == "Hamlet by [PERSON] was written before [PHONE_NUMBER]."
+def test_every_reported_span_is_replaced_whatever_its_score():
+    assert redact_spans(REPLY, results()) == "Hamlet by [PERSON] was written before [PHONE_NUMBER]."
+    too_long = [{"guard": "pii", "findings": [{"category": "X", "score": 1, "start": 7, "end": 999}]}]
+    assert redact_spans(REPLY, too_long) == "Hamlet [X]"  # never leaves the tail unmasked
 
 
 def test_placeholders_are_highlighted_with_their_entity_type_and_text_is_kept_whole():

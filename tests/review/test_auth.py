@@ -252,3 +252,34 @@ def test_unknown_names_cost_as_much_time_as_known_ones(engine):
 
     known, unknown = median_seconds("alice"), median_seconds("nobody-by-this-name")
     assert unknown / known > 0.5, (known, unknown)
+
+
+def test_processes_starting_together_bootstrap_the_same_accounts(db_path, engine):
+    """Two app processes on one database start at once: both must come up, with one account each name."""
+    import threading
+
+    barrier, errors = threading.Barrier(4), []
+
+    def start():
+        auth = ModeratorAuth(make_engine(f"sqlite:///{db_path}"), scrypt_n=FAST_N)
+        barrier.wait()
+        try:
+            auth.bootstrap({"alice": "pw", "bob": "pw2"})
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [u.name for u in Users(engine).list()] == ["alice", "bob"]
+    assert make_auth(engine).login("bob", "pw2")
+
+
+def test_a_limit_of_zero_turns_that_check_off(engine):
+    auth = make_auth(engine, {"alice": "pw"}, policy=LoginPolicy(max_failures=0, max_failures_per_ip=0))
+    for _ in range(30):
+        auth.login("alice", "guess", ip="10.0.0.1")
+    assert auth.login("alice", "pw", ip="10.0.0.1")
