@@ -58,6 +58,9 @@ def build_app(settings: Settings):
 
         torch.set_num_threads(threads)
     started = time.perf_counter()
+    # The database first: a wrong DATABASE_URL fails in a second, not after the models load.
+    queue = ReviewQueue(make_engine(settings.database_url or None, settings.number("database_pool_size", int)))
+    log.info("database: %s", queue.engine.url.render_as_string(hide_password=True))
     policy, fallback = build_policy(settings)
     tox, pii = policy.guards
     if fallback:
@@ -78,7 +81,6 @@ def build_app(settings: Settings):
         system_prompt=settings.system_prompt,
     )
     model = ChatModel.load(settings.model_id, settings.model_gguf_file, gen)
-    queue = ReviewQueue(make_engine(settings.database_url or None))
     auth = ModeratorAuth(parse_moderators(settings.moderators), settings.number("moderator_session_hours") * 3600)
     if not auth.configured:
         log.warning("no moderator accounts configured (MODERATORS is empty): the review tab is disabled")
@@ -117,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         log.error("cannot start: %s", exc)
         return 2
-    demo.queue(default_concurrency_limit=8)  # light events; generation has its own limit (see app/ui.py)
+    # Limits per process (README, "Concurrency"): light events run EVENT_CONCURRENCY at a time each,
+    # generation CHAT_CONCURRENCY at a time in total (app/ui.py); at most QUEUE_MAX_SIZE wait.
+    demo.queue(default_concurrency_limit=settings.number("event_concurrency", int),
+               max_size=settings.number("queue_max_size", int) or None)
     demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False)
     return 0
