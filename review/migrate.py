@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -156,8 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     stamp = sub.add_parser("stamp", help="mark DATABASE_URL as being at REVISION, changing nothing else")
     stamp.add_argument("revision")
     args = parser.parse_args(argv)
-    import os
-
     url = os.environ.get("DATABASE_URL") or None
     try:
         if args.cmd == "upgrade":
