@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import create_engine
 
 from review import migrate
@@ -43,17 +43,28 @@ def make_engine(url: str | None = None, pool_size: int = 8, migrate_schema: bool
             cur.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+        try:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+        except (ArgumentError, ImportError) as exc:
+            raise RuntimeError(f"DATABASE_URL names a database this app cannot use ({exc}); use sqlite:///FILE or postgresql://...") from None
     if migrate_schema:
+        where = engine.url.render_as_string(hide_password=True)
         try:
             migrate.upgrade(engine)
         except OperationalError as exc:
             engine.dispose()
-            where = engine.url.render_as_string(hide_password=True)
-            detail = " ".join(str(exc.orig).split())
-            raise RuntimeError(f"cannot open the database {where} ({detail}). "
+            raise RuntimeError(f"cannot open the database {where} ({_one_line(exc)}). "
                                "Check DATABASE_URL and that the database server is running.") from None
+        except DBAPIError as exc:
+            engine.dispose()
+            raise RuntimeError(f"cannot bring the database {where} to the current schema ({_one_line(exc)}). "
+                               "The user in DATABASE_URL must be allowed to create and alter tables "
+                               "(on PostgreSQL 15 and later: own the database, or have CREATE on schema public).") from None
     return engine
+
+
+def _one_line(exc: DBAPIError) -> str:
+    return " ".join(str(exc.orig).split())
 
 
 def _normalize(url: str) -> str:

@@ -2,6 +2,7 @@
 the check that review/tables.py and review/migrations/ agree."""
 
 import threading
+import uuid
 
 import pytest
 from sqlalchemy import Column, MetaData, String, create_engine, inspect, text
@@ -105,3 +106,17 @@ def test_an_unreachable_server_is_a_clear_error():
     assert "secret" not in str(error.value)
     with pytest.raises(RuntimeError, match="DATABASE_URL is not a database URL"):
         make_engine("not a url")
+
+
+def test_a_user_who_may_not_create_tables_gets_a_clear_error(postgres):
+    """PostgreSQL 15 no longer lets every user create tables in schema public."""
+    admin = create_engine(postgres.new_database(), isolation_level="AUTOCOMMIT")
+    role = f"reader_{uuid.uuid4().hex[:8]}"  # roles belong to the whole server
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+    url = admin.url.set(username=role).render_as_string(hide_password=False)
+    admin.dispose()
+    with pytest.raises(RuntimeError, match=r"cannot bring the database .* to the current schema \(permission denied.*CREATE on schema public"):
+        make_engine(url)
+    with pytest.raises(RuntimeError, match="DATABASE_URL names a database this app cannot use"):
+        make_engine("nosuchdb://host/x")
