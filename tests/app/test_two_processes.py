@@ -20,7 +20,7 @@ def two_servers(request, tmp_path_factory):
     pair = [AppServer(workdir, DATABASE_URL=url, TOXICITY_THRESHOLD="0") for _ in range(2)]
     try:
         for server in pair:
-            server.wait_ready(timeout=600)  # two model loads at once on a busy machine
+            server.wait_ready()
         yield pair
     finally:
         for server in pair:
