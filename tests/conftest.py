@@ -1,4 +1,4 @@
-"""Shared fixtures: real models loaded once per run, real SQLite files, real app servers."""
+"""Shared fixtures: real models loaded once per run, real SQLite files, a real PostgreSQL server, real app servers."""
 
 from __future__ import annotations
 
@@ -60,6 +60,30 @@ def engine(db_path):
 @pytest.fixture
 def queue(engine) -> ReviewQueue:
     return ReviewQueue(engine)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole run (tests/postgres.py). If it cannot start, the
+    tests that need it fail with the reason: they are never skipped."""
+    from tests.postgres import PostgresServer, PostgresUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        pytest.fail(f"PostgreSQL test server did not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A new empty database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'review.db'}"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,8 @@ class AppServer:
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float = 240) -> "AppServer":
+    def wait_ready(self, timeout: float = 600) -> "AppServer":
+        # Generous: several servers load their models at once, and a shared CI machine may be busy.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

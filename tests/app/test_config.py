@@ -27,6 +27,8 @@ def test_defaults_are_valid_and_typed():
     ({"PII_ACTION": "delete"}, "PII_ACTION must be one of allow, redact, hold"),
     ({"TOXICITY_ACTION": "redact"}, "TOXICITY_ACTION cannot be 'redact'"),
     ({"MAX_NEW_TOKENS": "1.5"}, "MAX_NEW_TOKENS must be a int"),
+    ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be at least 1"),
+    ({"QUEUE_MAX_SIZE": "-1"}, "QUEUE_MAX_SIZE must be 0"),
 ])
 def test_bad_settings_fail_with_a_clear_message(env, message):
     with pytest.raises(ValueError, match=message):
@@ -39,6 +41,15 @@ def test_app_refuses_to_start_on_a_bad_setting_without_a_traceback():
     assert out.returncode == 2
     assert "cannot start: PII_ACTION must be one of allow, redact, hold" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_app_refuses_to_start_on_an_unreachable_database_without_a_traceback():
+    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "DATABASE_URL": "postgresql://chat:hunter2@127.0.0.1:1/chat"})
+    assert out.returncode == 2
+    assert "cannot start: cannot open the database postgresql+psycopg://chat:***@127.0.0.1:1/chat" in out.stderr
+    assert "Check DATABASE_URL" in out.stderr
+    assert "Traceback" not in out.stderr and "hunter2" not in out.stderr
 
 
 def test_every_setting_is_documented_in_the_readme_and_help():

@@ -14,8 +14,8 @@ def held_verdict() -> Verdict:
     return Verdict(Action.HOLD, "", [result], ["pii: EMAIL_ADDRESS 1.00 >= 0.50 (hold)"], ["pii"])
 
 
-def test_database_file_is_created_in_wal_mode(db_path, queue):
-    queue.start_conversation()
+def test_database_file_is_created_in_wal_mode(db_path):
+    ReviewQueue(make_engine(f"sqlite:///{db_path}")).start_conversation()
     assert db_path.exists()
     assert sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -57,10 +57,10 @@ def test_an_item_cannot_be_decided_twice(queue):
         queue.decide(99999, "bob", approve=True)
 
 
-def test_concurrent_moderators_exactly_one_wins(db_path, queue):
+def test_concurrent_moderators_exactly_one_wins(database_url, queue):
     item_id = queue.hold(queue.start_conversation(), "q", "r", held_verdict())
     # Separate engines, as separate app processes would have.
-    queues = [ReviewQueue(make_engine(f"sqlite:///{db_path}")) for _ in range(8)]
+    queues = [ReviewQueue(make_engine(database_url)) for _ in range(8)]
     barrier = threading.Barrier(len(queues))
     wins, losses = [], []
 
@@ -77,13 +77,17 @@ def test_concurrent_moderators_exactly_one_wins(db_path, queue):
         t.start()
     for t in threads:
         t.join()
+    for q in queues:
+        q.engine.dispose()
     assert len(wins) == 1 and len(losses) == 7
     [decision] = queue.decisions(item_id)
     assert decision.moderator == f"mod{wins[0]}"
     assert queue.get(item_id).status == ("approved" if wins[0] % 2 == 0 else "rejected")
 
 
-def test_data_survives_reopening_the_file(db_path, queue):
+def test_data_survives_reopening_the_database(database_url, queue):
     item_id = queue.hold(queue.start_conversation(), "q", "r", held_verdict())
-    reopened = ReviewQueue(make_engine(f"sqlite:///{db_path}"))
+    queue.engine.dispose()
+    reopened = ReviewQueue(make_engine(database_url))
     assert [i.id for i in reopened.pending()] == [item_id]
+    reopened.engine.dispose()
