@@ -7,7 +7,12 @@ from review.queue import ReviewQueue
 
 
 @pytest.fixture
-def queue(database_url):
+def engine(database_url):
     engine = make_engine(database_url)
-    yield ReviewQueue(engine)
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def queue(engine):
+    return ReviewQueue(engine)

@@ -90,9 +90,9 @@ def test_session_tokens_are_not_stored(engine):
     assert stored.token_hash != token and token not in stored.token_hash and len(stored.token_hash) == 64
 
 
-def test_a_session_works_in_another_process_on_the_same_database(db_path, engine):
+def test_a_session_works_in_another_process_on_the_same_database(database_url, engine):
     token = make_auth(engine, {"alice": "pw"}).login("alice", "pw")
-    other = ModeratorAuth(make_engine(f"sqlite:///{db_path}"), scrypt_n=FAST_N)  # as a second app process would
+    other = ModeratorAuth(make_engine(database_url), scrypt_n=FAST_N)  # as a second app process would
     assert other.moderator(token) == "alice"
     other.logout(token)
     with pytest.raises(NotAuthorized):
@@ -254,14 +254,14 @@ def test_unknown_names_cost_as_much_time_as_known_ones(engine):
     assert unknown / known > 0.5, (known, unknown)
 
 
-def test_processes_starting_together_bootstrap_the_same_accounts(db_path, engine):
+def test_processes_starting_together_bootstrap_the_same_accounts(database_url, engine):
     """Two app processes on one database start at once: both must come up, with one account each name."""
     import threading
 
     barrier, errors = threading.Barrier(4), []
 
     def start():
-        auth = ModeratorAuth(make_engine(f"sqlite:///{db_path}"), scrypt_n=FAST_N)
+        auth = ModeratorAuth(make_engine(database_url), scrypt_n=FAST_N)
         barrier.wait()
         try:
             auth.bootstrap({"alice": "pw", "bob": "pw2"})

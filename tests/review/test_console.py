@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from guardrails.types import Action, Finding, GuardResult, Verdict
 from review import audit
+from review.crypto import Sealer, generate_key
 from review.db import make_engine
 from review.queue import AlreadyDecided, Claimed, ItemFilter, ReviewQueue
 from review.tables import ReviewItem
@@ -33,13 +34,18 @@ def actions(queue, item_id):
     return [e.action for e in audit.browse(queue.engine, item_id=item_id, newest_first=False)]
 
 
-def test_held_reply_is_stored_redacted_and_the_original_is_not_in_clear(queue, db_path):
+def test_held_reply_is_stored_redacted_and_the_original_is_not_in_clear(database_url):
+    queue = ReviewQueue(make_engine(database_url), Sealer([generate_key()]))
     item_id = queue.hold(queue.start_conversation(), "who?", REPLY, pii_verdict())
     item = queue.get(item_id)
     assert item.reply == "Write to [PERSON] at [EMAIL_ADDRESS] about it."
     assert (item.guards, item.categories, item.top_score) == ("pii", "EMAIL_ADDRESS,PERSON", 1.0)
-    assert b"jane@example.com" not in db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
-    assert actions(queue, item_id) == ["flagged"]
+    with queue.engine.connect() as conn:  # every column of every row, as the database holds them
+        stored = " ".join(str(row) for table in ("message", "reviewitem", "auditevent")
+                          for row in conn.exec_driver_sql(f"SELECT * FROM {table}"))
+    assert "jane@example.com" not in stored and "Jane Doe" not in stored
+    assert queue.reveal(item_id, "alice", "checking") == REPLY
+    assert actions(queue, item_id) == ["flagged", "original_revealed"]
 
 
 def test_filters_sort_search_and_pagination(queue):
@@ -119,13 +125,13 @@ def test_bulk_decisions_skip_items_decided_or_claimed_by_others(queue):
     assert all(queue.get(i).status == "rejected" for i in ids[2:])
 
 
-def test_racing_claims_and_decisions_from_separate_engines_have_one_winner(db_path, queue):
+def test_racing_claims_and_decisions_from_separate_engines_have_one_winner(database_url, queue):
     item_id = queue.hold(queue.start_conversation(), "q", "r", tox_verdict(0.9))
     wins, losses = [], []
     barrier = threading.Barrier(8)
 
     def moderator(n):
-        mine = ReviewQueue(make_engine(f"sqlite:///{db_path}"))
+        mine = ReviewQueue(make_engine(database_url))
         barrier.wait()
         try:
             mine.claim(item_id, f"mod{n}")

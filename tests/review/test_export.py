@@ -80,8 +80,8 @@ def test_bad_requests_are_clear(engine, tmp_path):
     assert audit.browse(engine, action="exported") == []
 
 
-def test_cli(engine, db_path, decided, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+def test_cli(engine, database_url, decided, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
     out = tmp_path / "decisions.jsonl"
     assert export_main(["decisions", "--format", "jsonl", "-o", str(out)]) == 0
     assert "wrote 2 decisions rows" in capsys.readouterr().out and len(out.read_text().splitlines()) == 2

@@ -85,8 +85,8 @@ def test_a_failed_purge_changes_nothing(engine, items):
     assert audit.browse(engine, action="purged") == []
 
 
-def test_cli(engine, db_path, items, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+def test_cli(engine, database_url, items, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("RETENTION_DAYS", "35")
     assert retention_main(["--dry-run"]) == 0
     assert "would purge 1 items" in capsys.readouterr().out

@@ -52,9 +52,9 @@ def test_account_lifecycle_is_audited(engine):
     assert "second password" not in repr([e.detail for e in events])
 
 
-def _cli(db_path, monkeypatch, capsys, *args, stdin=""):
+def _cli(database_url, monkeypatch, capsys, *args, stdin=""):
     """The CLI in this process (python -m costs ~20 s of imports per call on a busy machine)."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PASSWORD_SCRYPT_N", "1024")
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     rc = users_main(list(args))
@@ -62,29 +62,29 @@ def _cli(db_path, monkeypatch, capsys, *args, stdin=""):
     return rc, out.out, out.err
 
 
-def test_cli_runs_as_a_module(db_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "PASSWORD_SCRYPT_N": "1024", "HF_HUB_OFFLINE": "1"}
+def test_cli_runs_as_a_module(database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "PASSWORD_SCRYPT_N": "1024", "HF_HUB_OFFLINE": "1"}
     out = subprocess.run([sys.executable, "-m", "review.users", "add", "alice", "--role", "admin", "--password-stdin"],
                          cwd=ROOT, env=env, input="a long password\n", capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "added alice (admin)" in out.stdout, out.stderr
 
 
-def test_cli(db_path, monkeypatch, capsys):
-    rc, out, _ = _cli(db_path, monkeypatch, capsys, "add", "alice", "--role", "admin", "--password-stdin", stdin="a long password\n")
+def test_cli(database_url, monkeypatch, capsys):
+    rc, out, _ = _cli(database_url, monkeypatch, capsys, "add", "alice", "--role", "admin", "--password-stdin", stdin="a long password\n")
     assert rc == 0 and "added alice (admin)" in out
-    rc, _, err = _cli(db_path, monkeypatch, capsys, "add", "alice", "--password-stdin", stdin="a long password\n")
+    rc, _, err = _cli(database_url, monkeypatch, capsys, "add", "alice", "--password-stdin", stdin="a long password\n")
     assert rc == 2 and "already exists" in err
-    rc, _, err = _cli(db_path, monkeypatch, capsys, "add", "bob", "--password-stdin", stdin="short\n")
+    rc, _, err = _cli(database_url, monkeypatch, capsys, "add", "bob", "--password-stdin", stdin="short\n")
     assert rc == 2 and "at least 12 characters" in err
-    assert _cli(db_path, monkeypatch, capsys, "disable", "alice")[0] == 0
-    listing = _cli(db_path, monkeypatch, capsys, "list")[1]
+    assert _cli(database_url, monkeypatch, capsys, "disable", "alice")[0] == 0
+    listing = _cli(database_url, monkeypatch, capsys, "list")[1]
     assert "alice" in listing and "admin" in listing and "disabled" in listing and "bob" not in listing
-    assert _cli(db_path, monkeypatch, capsys, "enable", "alice")[0] == 0
-    assert _cli(db_path, monkeypatch, capsys, "reset-password", "alice", "--password-stdin", stdin="another long one\n")[0] == 0
-    rc, _, err = _cli(db_path, monkeypatch, capsys, "disable", "ghost")
+    assert _cli(database_url, monkeypatch, capsys, "enable", "alice")[0] == 0
+    assert _cli(database_url, monkeypatch, capsys, "reset-password", "alice", "--password-stdin", stdin="another long one\n")[0] == 0
+    rc, _, err = _cli(database_url, monkeypatch, capsys, "disable", "ghost")
     assert rc == 2 and "no account named 'ghost'" in err
     # The app's sign-in sees what the CLI did.
-    engine = make_engine(f"sqlite:///{db_path}")
+    engine = make_engine(database_url)
     auth = ModeratorAuth(engine, scrypt_n=1024)
     assert auth.login("alice", "a long password") is None
     assert auth.principal(auth.login("alice", "another long one")).role == "admin"
@@ -92,9 +92,9 @@ def test_cli(db_path, monkeypatch, capsys):
     assert all(e.actor.startswith("cli") for e in audit.browse(engine, action="user_added"))
 
 
-def test_cli_prompts_twice_and_refuses_a_mismatch(db_path, monkeypatch, capsys):
+def test_cli_prompts_twice_and_refuses_a_mismatch(database_url, monkeypatch, capsys):
     answers = iter(["first long password", "second long password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))  # stands in for a terminal
-    rc, _, err = _cli(db_path, monkeypatch, capsys, "add", "alice")
+    rc, _, err = _cli(database_url, monkeypatch, capsys, "add", "alice")
     assert rc == 2 and "differ" in err
-    assert Users(make_engine(f"sqlite:///{db_path}")).get("alice") is None
+    assert Users(make_engine(database_url)).get("alice") is None
