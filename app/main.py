@@ -9,7 +9,7 @@ import time
 
 from app.config import Settings, documented_variables
 from app.service import ChatService
-from app.ui import AppInfo, build_ui
+from app.ui import AppInfo, build_ui, theme
 from guardrails.injection import InjectionGuard
 from guardrails.input import InputGuards
 from guardrails.explain import occlusion
@@ -156,5 +156,5 @@ def main(argv: list[str] | None = None) -> int:
     # generation CHAT_CONCURRENCY at a time in total (app/ui.py); at most QUEUE_MAX_SIZE wait.
     demo.queue(default_concurrency_limit=settings.number("event_concurrency", int),
                max_size=settings.number("queue_max_size", int) or None)
-    demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False)
+    demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False, theme=theme())
     return 0

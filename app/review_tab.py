@@ -121,7 +121,7 @@ def review_tab(queue: ReviewQueue, auth, info, explain: Explainer | None = None)
                 with gr.Row():
                     a_actor = gr.Textbox(label="Actor")
                     a_action = gr.Textbox(label="Action", placeholder="e.g. decided, login_failure")
-                    a_item = gr.Number(label="Item", precision=0)
+                    a_item = gr.Number(label="Item", precision=0, elem_id="audit-item")
                     a_show = gr.Button("Show", elem_id="audit-show")
                 audit_table = gr.Dataframe(headers=["at (UTC)", "actor", "action", "item", "detail"], interactive=False,
                                            wrap=True, elem_id="audit-table")

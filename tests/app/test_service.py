@@ -7,6 +7,8 @@ from app.service import EMPTY_REPLY, HELD_NOTICE, MODEL_FAILED, REFUSAL, ChatSer
 from guardrails.policy import Rule
 from guardrails.types import Action
 from models.chat import ModelError
+from review.crypto import Sealer, generate_key
+from review.queue import ReviewQueue
 from review.tables import Message
 from tests.conftest import make_policy
 
@@ -100,14 +102,17 @@ def test_rejected_reply_becomes_a_polite_refusal(strict_service, queue):
     assert item.reply not in str(session.history())
 
 
-def test_flag_in_a_later_sentence_holds_the_whole_reply(policy, queue):
+def test_flag_in_a_later_sentence_holds_the_whole_reply(policy, engine):
+    queue = ReviewQueue(engine, Sealer([generate_key()]))
     model = ScriptedModel(["The weather is nice today. ", "Email me at ", "bob@example.com ", "any time."])
     session = ChatSession()
     frames = list(ChatService(model, policy, queue).respond(session, "hi"))
     assert frames[-1][-1]["content"] == HELD_NOTICE
     assert all("bob@example.com" not in f[-1]["content"] for f in frames)
     [item] = queue.pending()
-    assert item.reply == "The weather is nice today. Email me at bob@example.com any time."
+    # Moderators see the whole reply with the personal data masked; the original is sealed, not lost.
+    assert item.reply == "The weather is nice today. Email me at [EMAIL_ADDRESS] any time."
+    assert queue.reveal(item.id, "alice", "test") == "The weather is nice today. Email me at bob@example.com any time."
     assert item.guards == "pii"
 
 

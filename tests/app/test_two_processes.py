@@ -5,6 +5,7 @@ import pytest
 from gradio_client import Client
 
 from app.service import HELD_NOTICE, REFUSAL
+from review.crypto import generate_key
 from tests.app.servers import AppServer
 from tests.app.test_api import client, moderator, pending_ids, text_of
 
@@ -17,7 +18,9 @@ def two_servers(request, tmp_path_factory):
     else:
         url = request.getfixturevalue("postgres").new_database()
     # Both start at once on a new database: only one of them may create the tables.
-    pair = [AppServer(workdir, DATABASE_URL=url, TOXICITY_THRESHOLD="0") for _ in range(2)]
+    # One key for both, as a deployment shares REVIEW_ENCRYPTION_KEY (required off SQLite).
+    key = generate_key()
+    pair = [AppServer(workdir, DATABASE_URL=url, TOXICITY_THRESHOLD="0", REVIEW_ENCRYPTION_KEY=key) for _ in range(2)]
     try:
         for server in pair:
             server.wait_ready()
@@ -44,11 +47,11 @@ def test_a_reply_held_in_one_process_is_released_by_a_moderator_on_the_other(two
 
     mod = moderator(second)  # signed in on the other process only
     alice_item, bob_item = _item_for(mod, "What is the capital of France?"), _item_for(mod, "Name a colour.")
-    mod.predict(str(alice_item), "fine", api_name="/approve")
+    mod.predict(str(alice_item), "false positive", "fine", api_name="/approve")
     assert "Paris" in text_of(alice.predict(api_name="/poll")[-1])
     assert not isinstance(bob.predict(api_name="/poll"), list)  # Bob's reply is still held
 
-    mod.predict(str(bob_item), "", api_name="/reject")
+    mod.predict(str(bob_item), "other", "", api_name="/reject")
     assert text_of(bob.predict(api_name="/poll")[-1]) == REFUSAL
 
 
@@ -57,7 +60,7 @@ def test_moderators_on_both_processes_cannot_both_decide_one_item(two_servers):
     client(first).predict("Tell me a joke.", api_name="/chat")
     mod_first, mod_second = moderator(first), moderator(second)
     item = _item_for(mod_second, "Tell me a joke.")
-    mod_second.predict(str(item), "", api_name="/approve")
-    status, *_ = mod_first.predict(str(item), "", api_name="/reject")
+    mod_second.predict(str(item), "other", "", api_name="/approve")
+    status, *_ = mod_first.predict(str(item), "other", "", api_name="/reject")
     assert status.startswith("Not recorded") and "not pending" in status
     assert item not in pending_ids(mod_first)
