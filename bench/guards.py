@@ -66,7 +66,15 @@ def main() -> None:
         rows.append((f"policy (all output guards), {tokens}-token reply", timed(policy.check, text, args.runs)))
         if tokens == 100:
             for guard in policy.guards:
-                rows.append((f"  {guard.name} alone ({guard.model_name})", timed(guard.scan, text, args.runs)))
+                runtime = getattr(guard, "model", None) and getattr(guard.model, "runtime", None)
+                label = f"{guard.model_name}" + (f", {runtime}" if runtime else "")
+                rows.append((f"  {guard.name} alone ({label})", timed(guard.scan, text, args.runs)))
+            if getattr(policy.guards[0].model, "runtime", None) == "onnx":  # the reference, in the same run
+                from guardrails.toxicity import ToxicityGuard
+                from guardrails.toxicity_minilm import MiniLMToxicityModel
+
+                reference = ToxicityGuard(MiniLMToxicityModel(settings.toxicity_weights or None, runtime="torch"))
+                rows.append(("  toxicity alone, same model on PyTorch (reference)", timed(reference.scan, text, args.runs)))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", timed(lambda t: inputs.check(t, Vault()), message, args.runs)))
 

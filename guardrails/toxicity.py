@@ -71,6 +71,7 @@ def load_toxicity_model(
     checkpoint: str | None = None,
     config_dir: str | None = None,
     weights_dir: str | None = None,
+    runtime: str = "onnx",
 ) -> tuple[ToxicityModel, str | None]:
     """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
@@ -79,7 +80,7 @@ def load_toxicity_model(
     from guardrails.toxicity_minilm import MiniLMToxicityModel
 
     if kind == "minilm":
-        return MiniLMToxicityModel(weights_dir or None), None
+        return MiniLMToxicityModel(weights_dir or None, runtime=runtime), None
     if kind == "profanity-check":
         return ProfanityCheckModel(), None
     if kind != "detoxify":
@@ -88,7 +89,7 @@ def load_toxicity_model(
         return DetoxifyModel(variant, checkpoint, config_dir), None
     except Exception as exc:  # no network, missing checkpoint, bad file
         reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
-        fallback = MiniLMToxicityModel(weights_dir or None)
+        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime)
         log.warning("%s; falling back to %s", reason, fallback.name)
         return fallback, reason
 

@@ -99,3 +99,34 @@ def test_chunks_cover_the_whole_text_within_the_size():
     assert all(len(p) <= 1000 for p in pieces)
     assert len(chunks("word " * 400, size=400)) == 5
     assert chunks("short") == ["short"]
+
+
+def test_onnx_runtime_gives_the_torch_scores_and_reuses_its_export(tmp_path):
+    texts = ["Have a lovely day.", "You are a worthless idiot and everyone hates you.", "I don't hate gay people."]
+    torch_model = MiniLMToxicityModel(runtime="torch")
+    onnx_model = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    assert (torch_model.runtime, onnx_model.runtime) == ("torch", "onnx")
+    for a, b in zip(torch_model.predict(texts), onnx_model.predict(texts)):
+        assert abs(a["toxicity"] - b["toxicity"]) < 1e-4
+    [export] = tmp_path.glob("toxicity-*.onnx")
+    stamp = export.stat().st_mtime_ns
+    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    assert again._onnx.path == export and export.stat().st_mtime_ns == stamp  # loaded, not exported again
+
+
+def test_a_damaged_export_is_made_again_and_without_onnx_runtime_torch_answers(tmp_path, monkeypatch):
+    good = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    [export] = tmp_path.glob("toxicity-*.onnx")
+    export.write_bytes(b"not an onnx graph")  # a damaged cache file
+    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    assert again.runtime == "onnx" and export.stat().st_size > 1000
+    # A machine without onnxruntime (stood in for by hiding the module) runs the same net on PyTorch.
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    fallback = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    assert fallback.runtime == "torch"
+    assert abs(fallback.predict(["hello"])[0]["toxicity"] - good.predict(["hello"])[0]["toxicity"]) < 1e-4
+
+
+def test_unknown_runtime_is_a_clear_error():
+    with pytest.raises(ValueError, match="TOXICITY_RUNTIME"):
+        MiniLMToxicityModel(runtime="tensorrt")
