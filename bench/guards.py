@@ -60,6 +60,9 @@ def main() -> None:
     settings = Settings.from_env()
     policy, _ = build_policy(settings)
     inputs = build_input_guards(settings, policy)
+    # The same text is scored again and again here; the guard's memory of chunk scores would answer
+    # from memory and hide the model's cost, so it is off (a streaming reply does reuse it).
+    policy.guards[0].cache_size = 0
     rows = []
     for tokens in (25, 100, 400):
         text = reply_of(tokens)
@@ -73,7 +76,7 @@ def main() -> None:
                 from guardrails.toxicity import ToxicityGuard
                 from guardrails.toxicity_minilm import MiniLMToxicityModel
 
-                reference = ToxicityGuard(MiniLMToxicityModel(settings.toxicity_weights or None, runtime="torch"))
+                reference = ToxicityGuard(MiniLMToxicityModel(settings.toxicity_weights or None, runtime="torch"), cache_size=0)
                 rows.append(("  toxicity alone, same model on PyTorch (reference)", timed(reference.scan, text, args.runs)))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", timed(lambda t: inputs.check(t, Vault()), message, args.runs)))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from typing import Protocol
 
 from guardrails.base import Guard
@@ -115,13 +117,33 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
 class ToxicityGuard(Guard):
     name = "toxicity"
 
-    def __init__(self, model: ToxicityModel):
+    def __init__(self, model: ToxicityModel, cache_size: int = 512):
         self.model = model
         self.chunk_chars = getattr(model, "chunk_chars", CHUNK_CHARS)
+        # While a reply streams, the policy checks the whole reply so far at every sentence end; its
+        # leading chunks do not change as it grows, so their scores are remembered, not recomputed.
+        self._cache: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self.cache_size = cache_size  # 0 turns the memory off (benchmarks)
+        self._lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
         return self.model.name
+
+    def _predict(self, pieces: list[str]) -> list[dict[str, float]]:
+        with self._lock:
+            known = {p: self._cache[p] for p in pieces if p in self._cache}
+            for p in known:
+                self._cache.move_to_end(p)
+        todo = list(dict.fromkeys(p for p in pieces if p not in known))
+        if todo:
+            fresh = dict(zip(todo, self.model.predict(todo)))
+            known.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return [known[p] for p in pieces]
 
     def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
         pieces, owner = [], []
@@ -138,7 +160,7 @@ class ToxicityGuard(Guard):
 
     def scan(self, text: str) -> GuardResult:
         scores: dict[str, float] = {}
-        for piece_scores in self.model.predict(chunks(text, self.chunk_chars)):
+        for piece_scores in self._predict(chunks(text, self.chunk_chars)):
             for category, score in piece_scores.items():
                 scores[category] = max(score, scores.get(category, 0.0))
         findings = [Finding(category=c, score=s) for c, s in sorted(scores.items(), key=lambda kv: -kv[1])]

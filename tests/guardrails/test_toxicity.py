@@ -130,3 +130,24 @@ def test_a_damaged_export_is_made_again_and_without_onnx_runtime_torch_answers(t
 def test_unknown_runtime_is_a_clear_error():
     with pytest.raises(ValueError, match="TOXICITY_RUNTIME"):
         MiniLMToxicityModel(runtime="tensorrt")
+
+
+def test_a_growing_reply_rescores_only_its_changed_chunk(toxicity_guard):
+    calls = []
+
+    class Counting:  # the real model, with its calls counted
+        name, chunk_chars = toxicity_guard.model.name, toxicity_guard.chunk_chars
+
+        def predict(self, texts):
+            calls.append(list(texts))
+            return toxicity_guard.model.predict(texts)
+
+    guard = ToxicityGuard(Counting())
+    sentence = "The museum opens at nine and the tour takes about an hour, so arrive early. "
+    reply = sentence * 12  # about 900 characters: three chunks
+    first = guard.scan(reply)
+    grown = guard.scan(reply + "You are a worthless idiot.")
+    assert len(calls[0]) == len(chunks(reply, guard.chunk_chars)) >= 3
+    assert len(calls[1]) == 1  # only the last chunk changed
+    assert grown.risk > first.risk and grown.risk == guard.scan(reply + "You are a worthless idiot.").risk
+    assert len(calls) == 2  # the repeat came from memory
