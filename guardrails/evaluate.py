@@ -39,18 +39,51 @@ ENTITY_ALIASES = {
     "PER": "PERSON", "NAME": "PERSON", "FIRST_NAME": "PERSON", "LAST_NAME": "PERSON", "FULL_NAME": "PERSON",
     "EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "TELEPHONE": "PHONE_NUMBER", "CREDIT_CARD_NUMBER": "CREDIT_CARD",
     "IBAN": "IBAN_CODE", "SSN": "US_SSN", "IP": "IP_ADDRESS", "IPV4": "IP_ADDRESS", "IPV6": "IP_ADDRESS",
-    "STREET_ADDRESS": "ADDRESS", "STREET": "ADDRESS",
+    "STREET_ADDRESS": "ADDRESS", "STREET": "ADDRESS", "US_SOCIAL_SECURITY_NUMBER": "US_SSN",
+    "SOCIAL_SECURITY_NUMBER": "US_SSN", "PHONE_NUM": "PHONE_NUMBER", "EMAIL_ADDR": "EMAIL_ADDRESS", "IP_ADDR": "IP_ADDRESS",
+    "CREDITCARD": "CREDIT_CARD", "CARD_NUMBER": "CREDIT_CARD", "IBAN_NUMBER": "IBAN_CODE",
 }
+
+
+def gold_entity(name: str) -> str:
+    """A dataset's entity name in the guard's vocabulary: case and separators ignored, aliases applied."""
+    key = re.sub(r"[\s-]+", "_", str(name).strip()).upper()
+    return ENTITY_ALIASES.get(key, key)
 
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
+def read_table(path: str):
+    """CSV by default; TSV, JSON Lines, JSON (a list of records) and Parquet by their extension."""
     import pandas as pd
 
-    frame = pd.read_csv(path)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return pd.read_csv(path, sep="\t")
+    if suffix in (".jsonl", ".ndjson"):
+        return pd.read_json(path, lines=True)
+    if suffix == ".json":
+        return pd.read_json(path)
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+def is_positive(value, positive: str) -> bool:
+    """`value` equals `positive` as text (case-insensitive), or as a number ("1.0" is 1, True is 1)."""
+    text, want = str(value).strip().lower(), str(positive).strip().lower()
+    if text == want:
+        return True
+    try:
+        return float({"true": 1, "false": 0}.get(text, text)) == float({"true": 1, "false": 0}.get(want, want))
+    except ValueError:
+        return False
+
+
+def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
+    frame = read_table(path)
     for condition in where or ():
         column, sep, value = condition.partition("=")
         if not sep or column not in frame.columns:
@@ -61,7 +94,7 @@ def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, e
         raise SystemExit(f"{path}: no column(s) {', '.join(missing)}; columns are: {', '.join(map(str, frame.columns))}")
     frame = frame.dropna(subset=[text_col, label_col])
     texts = frame[text_col].astype(str).tolist()
-    labels = np.array([str(v).strip().lower() == positive.strip().lower() for v in frame[label_col]])
+    labels = np.array([is_positive(v, positive) for v in frame[label_col]], dtype=bool)
     if labels.all() or not labels.any():
         progress(f"note: every row is {'positive' if labels.all() else 'negative'} with --positive {positive!r}")
     return frame, texts, labels
@@ -166,14 +199,19 @@ def cmd_fairness(args) -> dict:
 
 
 def cmd_pii(args) -> dict:
-    rows = json.loads(Path(args.data).read_text())
+    raw = Path(args.data).read_text()
+    try:
+        rows = json.loads(raw)
+    except json.JSONDecodeError:  # JSON Lines: one record per line
+        rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    if isinstance(rows, dict):  # JSON Lines with a single record
+        rows = [rows]
     guard, threshold = pii_guard()
     covered = set(guard.entities) if not args.all_entities else None
     gold, gold_any, found = [], [], []
     started = time.perf_counter()
     for i, row in enumerate(rows):
-        spans = [(s["start_position"], s["end_position"], ENTITY_ALIASES.get(s["entity_type"], s["entity_type"]))
-                 for s in row.get("spans", [])]
+        spans = [(s["start_position"], s["end_position"], gold_entity(s["entity_type"])) for s in row.get("spans") or []]
         gold_any.append(spans)
         gold.append([s for s in spans if covered is None or s[2] in covered])
         found.append([(f.start, f.end, f.category) for f in guard.scan(row["full_text"]).findings if f.score >= threshold])
