@@ -76,7 +76,7 @@ bias-probe: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) -m guardrails.bias_probe --samples 3 --seed 0
 
 energy: $(VENV)/.app
-	HF_HUB_OFFLINE=1 $(PY) bench/energy.py --replies 20
+	HF_HUB_OFFLINE=1 $(PY) bench/energy.py --replies 12
 	$(PY) -m guardrails.model_card
 
 # Learning from reviews on a queue a simulated moderator decided from labelled data (no real decisions here).

@@ -188,7 +188,7 @@ def save_weights(model, head, out: Path, meta_extra: dict) -> None:
 
 
 def learn(engine, tox_model, dev: tuple[list[str], np.ndarray], *, target_epsilon: float = 3.0, delta: float | None = None,
-          epochs: int = 20, batch_size: int = 64, max_grad_norm: float = 1.0, lr: float = 0.05, heldback_share: float = 0.25,
+          epochs: int = 20, batch_size: int = 64, max_grad_norm: float = 1.0, lr: float = 0.01, heldback_share: float = 0.25,
           tolerance: float = 0.01, threshold: float = 0.5, seed: int = 0, min_decisions: int = 20, log=print) -> dict:
     """Train, compare, and say whether to promote. Returns the report (and, under "head", the new head)."""
     examples = load_decisions(engine)
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-grad-norm", type=float, default=1.0)
-    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate; small, as the head starts from the shipped one")
     p.add_argument("--heldback", type=float, default=0.25, help="share of decisions held back for the check")
     p.add_argument("--tolerance", type=float, default=0.01, help="how much worse (AUC, F1) still counts as no worse")
     p.add_argument("--seed", type=int, default=0)
