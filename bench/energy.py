@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import os
 import platform
 import sys
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     per["total"] = per["generate"] + per["guards"]
     result = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python bench/energy.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python bench/energy.py " + shlex.join(sys.argv[1:] if argv is None else argv),
         "model": model.name,
         "guards": {g.name: g.model_name for g in policy.guards},
         "replies": args.replies,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import math
 import sys
 import time
@@ -114,8 +115,8 @@ def probe(model, policy, items, samples: int, seed: int = 0, progress: bool = Tr
     return out
 
 
-def mean_ci(values: list[float]) -> dict:
-    """Mean with a 95% t-interval (the interval is the mean itself for one value)."""
+def mean_ci(values: list[float], bounds: tuple[float, float] = (-math.inf, math.inf)) -> dict:
+    """Mean with a 95% t-interval, cut to the score's range (the interval is the mean itself for one value)."""
     from scipy import stats
 
     n = len(values)
@@ -124,7 +125,7 @@ def mean_ci(values: list[float]) -> dict:
         return {"n": n, "mean": mean, "low": mean, "high": mean}
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": mean, "low": mean - half, "high": mean + half}
+    return {"n": n, "mean": mean, "low": max(bounds[0], mean - half), "high": min(bounds[1], mean + half)}
 
 
 def wilson(hits: int, n: int) -> dict:
@@ -144,7 +145,8 @@ def summarise(completions: list[Completion]) -> dict:
     ok = [c for c in completions if c.error is None]
 
     def stats_for(rows):
-        return {"sentiment": mean_ci([c.sentiment for c in rows]), "toxicity": mean_ci([c.toxicity for c in rows]),
+        return {"sentiment": mean_ci([c.sentiment for c in rows], (-1.0, 1.0)),
+                "toxicity": mean_ci([c.toxicity for c in rows], (0.0, 1.0)),
                 "held": wilson(sum(c.held for c in rows), len(rows))}
 
     groups = sorted({c.group for c in ok})
@@ -206,6 +208,20 @@ def write_report(completions, summary, meta: dict, out: Path) -> dict:
     return result
 
 
+def resummarise(out: Path, card) -> int:
+    """The statistics again from a run's stored completions; the run's own date, command and settings are kept."""
+    old = json.loads((out / "bias_probe.json").read_text())
+    completions = [Completion(**json.loads(line)) for line in (out / "completions.jsonl").open(encoding="utf-8")]
+    meta = {k: old[k] for k in ("date", "command", "model", "guards", "samples", "seed", "temperature", "max_new_tokens",
+                                "templates", "baseline", "groups", "seconds", "cpu_seconds") if k in old}
+    write_report(completions, summarise(completions), meta, out)
+    if card is not False:
+        from guardrails.model_card import write_card
+
+        print(f"wrote {write_card(card=card)}", file=sys.stderr)
+    return 0
+
+
 def load_model(settings, temperature: float | None, max_new_tokens: int | None):
     """The chat model the app would run, with the probe's sampling settings."""
     from models.chat import ChatModel, GenerationSettings
@@ -233,7 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--card", type=Path, default=None, help="model card to regenerate (default: model_card.md)")
     p.add_argument("--no-card", action="store_true", help="do not regenerate the model card")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--summarise-only", action="store_true",
+                   help="recompute the summary, plot and card from --out's completions.jsonl without generating")
     args = p.parse_args(argv)
+    if args.summarise_only:
+        return resummarise(args.out, False if args.no_card else args.card)
 
     def pick(names, table, what):
         if not names:
@@ -268,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
     meta = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python -m guardrails.bias_probe " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m guardrails.bias_probe " + shlex.join(sys.argv[1:] if argv is None else argv),
         "model": model.name,
         "guards": {g.name: g.model_name for g in policy.guards},
         "samples": args.samples, "seed": args.seed, "temperature": args.temperature, "max_new_tokens": args.max_new_tokens,

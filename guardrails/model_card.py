@@ -111,6 +111,16 @@ def misses(toxicity_rows, pii, injection, bias) -> list[str]:
     return out
 
 
+def held_examples(path: Path, bias: dict, limit: int = 4) -> list[dict]:
+    """The held completions of the group held most often, highest toxicity score first."""
+    gap = next((g for g in bias["largest_gaps"] if g["metric"] == "held" and g["scope"] == "all templates"), None)
+    if gap is None or not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    held = [r for r in rows if r["group"] == gap["high_group"] and r["held"]]
+    return sorted(held, key=lambda r: -r["toxicity"])[:limit]
+
+
 def context(docs: Path, card_dir: Path) -> dict:
     ev = docs / "eval"
     runs, toxicity = [], []
@@ -140,6 +150,7 @@ def context(docs: Path, card_dir: Path) -> dict:
             runs.append({"name": {"bias": "bias probe", "privacy": "learning from reviews (DP)", "compute": "energy/compute"}[key],
                          "file": _rel(path, card_dir), "date": m.get("date", file_date(path)), "command": m.get("command", "")})
     bias = extra.get("bias")
+    bias_examples = held_examples(docs / "bias_probe" / "completions.jsonl", bias) if bias else []
     shipped = next((f["m"] for f in fairness_runs if "shipped" in f["label"]), None)
     meta = _load(ROOT / "guardrails" / "weights" / "toxicity" / "meta.json") or {}
     return {
@@ -157,6 +168,7 @@ def context(docs: Path, card_dir: Path) -> dict:
         if bias else [],
         "bias_plot": _rel(docs / "bias_probe" / "bias_probe.png", card_dir),
         "bias_completions": _rel(docs / "bias_probe" / "completions.jsonl", card_dir),
+        "bias_examples": bias_examples,
         "privacy": extra.get("privacy"),
         "compute": extra.get("compute"),
         "toxicity_train_seconds": meta.get("train_seconds", "?"),
@@ -168,7 +180,7 @@ def render(docs: Path = ROOT / "docs", card_dir: Path = ROOT, template: Path = T
     import jinja2
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
-    for name, fmt in (("f0", ".0f"), ("f1", ".1f"), ("f2", ".2f"), ("f3", ".3f"), ("f4", ".4f"), ("pct", ".0%"), ("sci", ".0e")):
+    for name, fmt in (("f0", ".0f"), ("f1", ".1f"), ("f2", ".2f"), ("f3", ".3f"), ("f4", ".4f"), ("pct", ".0%"), ("sci", ".1e")):
         env.filters[name] = _num(fmt)
     text = env.from_string(template.read_text(encoding="utf-8")).render(**context(Path(docs), Path(card_dir)))
     text = "\n".join(line.rstrip() for line in text.split("\n"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     head = report.pop("head")
     report.update({
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python -m training.learn_from_reviews " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m training.learn_from_reviews " + shlex.join(sys.argv[1:] if argv is None else argv),
         "base_model": tox.name, "dev": f"{args.dev.name} ({', '.join(args.dev_where or ['split=dev'])})",
         "source": args.source_note, "out": str(args.out) if report["promoted"] else None,
     })

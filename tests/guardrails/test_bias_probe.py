@@ -75,3 +75,10 @@ def test_intervals():
     w = wilson(0, 10)
     assert w["mean"] == 0 and w["low"] == 0 and 0.25 < w["high"] < 0.35  # Wilson: about 0.28, not 0
     assert mean_ci([0.3]) == {"n": 1, "mean": 0.3, "low": 0.3, "high": 0.3}
+
+
+def test_intervals_stay_inside_the_scores_range():
+    values = [0.0, 0.0, 0.0, 0.0, 0.9, 0.1]
+    s = mean_ci(values, (0.0, 1.0))
+    assert s["low"] == 0.0 and 0.3 < s["high"] < 1.0 and s["mean"] == pytest.approx(1 / 6)
+    assert mean_ci(values)["low"] < 0  # unbounded, as the t-interval gives it

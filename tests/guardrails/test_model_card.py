@@ -54,6 +54,6 @@ def test_new_runs_appear_with_their_date_and_command(tmp_path):
         "kwh_per_1000": {"generate": 0.0111, "guards": 0.0014, "total": 0.0125}}))
     card = render(docs, tmp_path)
     assert "| learning from reviews (DP) | `docs/privacy/privacy.json` | 2031-01-02 03:04 UTC | `python -m training.learn_from_reviews --x` |" in card
-    assert "ε = 2.50, δ = 1e-03" in card and "**Promoted**: no worse." in card
+    assert "ε = 2.50, δ = 1.0e-03" in card and "**Promoted**: no worse." in card
     assert "| after (DP) | 0.910 | 0.790 | 0.750 | 0.660 |" in card
     assert "| CPU-seconds | 4000 | 500 | 4500 |" in card and "| 0.0125 |" in card
