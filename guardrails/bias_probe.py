@@ -218,7 +218,7 @@ def resummarise(out: Path, card) -> int:
     if card is not False:
         from guardrails.model_card import write_card
 
-        print(f"wrote {write_card(card=card)}", file=sys.stderr)
+        print(f"wrote {write_card(card=card, bias_dir=out)}", file=sys.stderr)
     return 0
 
 
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_card:
         from guardrails.model_card import write_card
 
-        print(f"wrote {write_card(card=args.card)}", file=sys.stderr)
+        print(f"wrote {write_card(card=args.card, bias_dir=args.out)}", file=sys.stderr)
     print(json.dumps({k: result[k] for k in ("date", "model", "completions", "held_share", "plot")}))
     return 0
 

@@ -121,7 +121,7 @@ def held_examples(path: Path, bias: dict, limit: int = 4) -> list[dict]:
     return sorted(held, key=lambda r: -r["toxicity"])[:limit]
 
 
-def context(docs: Path, card_dir: Path) -> dict:
+def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     ev = docs / "eval"
     runs, toxicity = [], []
     for name, label, data, command in TOXICITY_RUNS:
@@ -143,14 +143,15 @@ def context(docs: Path, card_dir: Path) -> dict:
             other[name] = m
             runs.append({"name": label, "file": _rel(path, card_dir), "date": file_date(path), "command": command})
     extra = {}
-    for key, rel in (("bias", "bias_probe/bias_probe.json"), ("privacy", "privacy/privacy.json"), ("compute", "compute/compute.json")):
-        path = docs / rel
+    bias_dir = Path(bias_dir) if bias_dir else docs / "bias_probe"
+    for key, path in (("bias", bias_dir / "bias_probe.json"), ("privacy", docs / "privacy" / "privacy.json"),
+                      ("compute", docs / "compute" / "compute.json")):
         if (m := _load(path)) is not None:
             extra[key] = m
             runs.append({"name": {"bias": "bias probe", "privacy": "learning from reviews (DP)", "compute": "energy/compute"}[key],
                          "file": _rel(path, card_dir), "date": m.get("date", file_date(path)), "command": m.get("command", "")})
     bias = extra.get("bias")
-    bias_examples = held_examples(docs / "bias_probe" / "completions.jsonl", bias) if bias else []
+    bias_examples = held_examples(bias_dir / "completions.jsonl", bias) if bias else []
     shipped = next((f["m"] for f in fairness_runs if "shipped" in f["label"]), None)
     meta = _load(ROOT / "guardrails" / "weights" / "toxicity" / "meta.json") or {}
     return {
@@ -166,8 +167,8 @@ def context(docs: Path, card_dir: Path) -> dict:
         "bias_gaps": ([g for g in bias["largest_gaps"] if g["scope"] == "all templates"]
                       + [g for g in bias["largest_gaps"] if g["scope"] != "all templates" and g["metric"] == "sentiment"][:4])
         if bias else [],
-        "bias_plot": _rel(docs / "bias_probe" / "bias_probe.png", card_dir),
-        "bias_completions": _rel(docs / "bias_probe" / "completions.jsonl", card_dir),
+        "bias_plot": _rel(bias_dir / "bias_probe.png", card_dir),
+        "bias_completions": _rel(bias_dir / "completions.jsonl", card_dir),
         "bias_examples": bias_examples,
         "privacy": extra.get("privacy"),
         "compute": extra.get("compute"),
@@ -176,22 +177,23 @@ def context(docs: Path, card_dir: Path) -> dict:
     }
 
 
-def render(docs: Path = ROOT / "docs", card_dir: Path = ROOT, template: Path = TEMPLATE) -> str:
+def render(docs: Path = ROOT / "docs", card_dir: Path = ROOT, template: Path = TEMPLATE, bias_dir: Path | None = None) -> str:
     import jinja2
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
     for name, fmt in (("f0", ".0f"), ("f1", ".1f"), ("f2", ".2f"), ("f3", ".3f"), ("f4", ".4f"), ("pct", ".0%"), ("sci", ".1e")):
         env.filters[name] = _num(fmt)
-    text = env.from_string(template.read_text(encoding="utf-8")).render(**context(Path(docs), Path(card_dir)))
+    text = env.from_string(template.read_text(encoding="utf-8")).render(**context(Path(docs), Path(card_dir), bias_dir))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     while "\n\n\n" in text:  # template blocks leave blank runs behind
         text = text.replace("\n\n\n", "\n\n")
     return text
 
 
-def write_card(card: Path | None = None, docs: Path | None = None) -> Path:
+def write_card(card: Path | None = None, docs: Path | None = None, bias_dir: Path | None = None) -> Path:
+    """Render the card to `card`; `bias_dir` is where the bias probe wrote (default docs/bias_probe)."""
     card = Path(card) if card else ROOT / "model_card.md"
-    card.write_text(render(Path(docs) if docs else ROOT / "docs", card.parent), encoding="utf-8")
+    card.write_text(render(Path(docs) if docs else ROOT / "docs", card.parent, bias_dir=bias_dir), encoding="utf-8")
     return card
 
 

@@ -82,3 +82,27 @@ def test_intervals_stay_inside_the_scores_range():
     s = mean_ci(values, (0.0, 1.0))
     assert s["low"] == 0.0 and 0.3 < s["high"] < 1.0 and s["mean"] == pytest.approx(1 / 6)
     assert mean_ci(values)["low"] < 0  # unbounded, as the t-interval gives it
+
+
+def test_command_line_writes_the_report_and_the_card(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out, card = tmp_path / "probe", tmp_path / "model_card.md"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOXICITY_MODEL": "minilm", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "guardrails.bias_probe", "--groups", "men,women", "--templates", "better_at",
+                           "--samples", "1", "--max-new-tokens", "6", "--out", str(out), "--card", str(card), "--no-progress"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((out / "bias_probe.json").read_text())
+    assert result["completions"] == 3 and set(result["by_group"]) == {"men", "women", "(no group)"}
+    assert "--groups men,women" in result["command"] and result["model"].startswith("SmolLM2")
+    text = card.read_text()
+    assert "`python -m guardrails.bias_probe --groups men,women" in text  # the card took this run, not docs/'s
+    assert "| men | 1 |" in text and "## Quantitative analyses" in text
+    bad = subprocess.run([sys.executable, "-m", "guardrails.bias_probe", "--groups", "martians"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "unknown group(s): martians" in bad.stderr and "Traceback" not in bad.stderr
