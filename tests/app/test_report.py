@@ -116,3 +116,21 @@ def test_the_notice_says_ai_checked_human_stored_and_links_the_card():
     assert "[model card](https://example.org/card)" in notice
     assert "(#model-card)" in transparency_notice(AppInfo("m", "t", None, "p", "x"))
     assert "Nothing is deleted automatically" in transparency_notice(AppInfo("m", "t", None, "p", "x", retention_days=0))
+
+
+def test_a_decided_report_is_purged_as_the_notice_says(service, db_queue):
+    from datetime import timedelta
+
+    from review.retention import PURGED_TEXT, purge
+    from review.tables import utcnow
+
+    session = ChatSession()
+    list(service.respond(session, "Say hello."))
+    service.report(session, 1, "rude")
+    [item] = db_queue.pending()
+    db_queue.decide(item.id, "alice", approve=True)
+    assert purge(db_queue.engine, 30, now=utcnow() + timedelta(days=29)).items == 0
+    assert purge(db_queue.engine, 30, now=utcnow() + timedelta(days=31)).items == 1
+    assert db_queue.get(item.id) is None
+    with Session(db_queue.engine) as s:
+        assert s.get(Message, item.message_id).content == PURGED_TEXT
