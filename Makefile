@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium postgresql migration screenshots evaluate bench clean
+.PHONY: run test chromium postgresql migration screenshots evaluate bench clean model-card bias-probe energy learn-demo
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
@@ -66,6 +66,27 @@ evaluate: $(VENV)/.app
 bench: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) bench/guards.py
 	$(PY) bench/console.py
+
+# Responsible-AI runs (README "Responsible AI"): each writes JSON under docs/, and `make model-card`
+# renders model_card.md from docs/model_card.template.md and those files.
+model-card: $(VENV)/.app
+	$(PY) -m guardrails.model_card
+
+bias-probe: $(VENV)/.app
+	HF_HUB_OFFLINE=1 $(PY) -m guardrails.bias_probe --samples 3 --seed 0
+
+energy: $(VENV)/.app
+	HF_HUB_OFFLINE=1 $(PY) bench/energy.py --replies 12
+	$(PY) -m guardrails.model_card
+
+# Learning from reviews on a queue a simulated moderator decided from labelled data (no real decisions here).
+REVIEWS_DB ?= sqlite:///data/simulated_reviews.db
+learn-demo: $(VENV)/.app
+	rm -f data/simulated_reviews.db data/simulated_reviews.db.key
+	HF_HUB_OFFLINE=1 $(PY) -m training.simulated_reviews --data $(DATA)/convabuse.csv --where split=train --limit 1200 --database-url $(REVIEWS_DB)
+	HF_HUB_OFFLINE=1 $(PY) -m training.learn_from_reviews --database-url $(REVIEWS_DB) --dev $(DATA)/convabuse.csv \
+	  --source-note "Decisions from a simulated moderator (training.simulated_reviews: ConvAbuse train rows decided by their gold labels), as no real moderator decisions exist yet."
+	$(PY) -m guardrails.model_card
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

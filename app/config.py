@@ -65,6 +65,7 @@ class Settings:
     chat_concurrency: str = _env("CHAT_CONCURRENCY", "2", "replies generated at once per app process; more requests wait in Gradio's queue")
     event_concurrency: str = _env("EVENT_CONCURRENCY", "8", "per app process, how many of each light event (poll, sign-in, queue view, decide) run at once")
     queue_max_size: str = _env("QUEUE_MAX_SIZE", "64", "requests that may wait in an app process's Gradio queue; past that people are told it is busy (0 = no limit)")
+    model_card_url: str = _env("MODEL_CARD_URL", "", "where the chat tab's notice links for the model card; empty = the card (model_card.md) shown in the chat tab itself")
     host: str = _env("HOST", "127.0.0.1", "address to listen on (0.0.0.0 in Docker and on Spaces)")
     port: str = _env("PORT", "7860", "port to listen on")
 

@@ -6,6 +6,7 @@ import functools
 import logging
 import sys
 import time
+from pathlib import Path
 
 from app.config import Settings, documented_variables
 from app.service import ChatService
@@ -24,6 +25,7 @@ from review.queue import ReviewQueue
 from review.retention import purge
 
 log = logging.getLogger("guarded_chat")
+MODEL_CARD = Path(__file__).resolve().parents[1] / "model_card.md"
 
 
 def build_policy(settings: Settings) -> tuple[Policy, str | None]:
@@ -129,6 +131,9 @@ def build_app(settings: Settings):
         poll_seconds=settings.number("poll_seconds"),
         chat_concurrency=settings.number("chat_concurrency", int),
         reason_codes=tuple(c.strip() for c in settings.reason_codes.split(",") if c.strip()),
+        retention_days=settings.number("retention_days"),
+        model_card_url=settings.model_card_url.strip(),
+        model_card=MODEL_CARD.read_text(encoding="utf-8") if MODEL_CARD.exists() else "",
     )
     log.info("ready in %.1fs", time.perf_counter() - started)
     # Moderators see which words drove a toxicity score: occlusion through the configured model.

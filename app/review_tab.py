@@ -29,7 +29,7 @@ variable to `name:password` pairs separated by commas, e.g. `MODERATORS='alice:a
 restart the app. On Hugging Face Spaces, add it as a secret.
 """
 STATUSES = ["pending", "approved", "rejected", "any"]
-GUARDS = ["any", "toxicity", "pii", "error"]
+GUARDS = ["any", "toxicity", "pii", "error", "user_report"]
 PAGE_SIZES = [25, 50, 100]
 
 Explainer = Callable[[str], tuple[float, list[tuple[str, float | None]]]]

@@ -64,6 +64,8 @@ class Turn:
     status: str = MessageStatus.SHOWN.value  # shown | held | released | refused | error | typing | streaming
     item_id: int | None = None
     original: str | None = None  # the person's own words, shown only to them
+    message_id: int | None = None  # the stored message, for a person's report of a shown reply
+    reported: bool = False
 
     def display(self) -> str:
         return {
@@ -192,10 +194,44 @@ class ChatService:
             status = MessageStatus.SHOWN
             with session.lock:
                 reply_turn.content, reply_turn.status = verdict.text, status.value
-            self.queue.record(session.conversation_id, "assistant", verdict.text, status)
+            message_id = self.queue.record(session.conversation_id, "assistant", verdict.text, status)
+            with session.lock:
+                reply_turn.message_id = message_id
             if verdict.action is Action.REDACT:
                 log.info("reply shown with redactions (%s)", "; ".join(verdict.reasons))
         yield session.messages()
+
+    def report(self, session: ChatSession | None, index: int, reason: str = "") -> str:
+        """The person reports the reply at `index` (its position in the chat as shown) as one that
+        should not have been shown. It enters the review queue; returns what to tell the person."""
+        reason = reason if isinstance(reason, str) else ""
+        if len(reason) > self.max_input_chars:
+            raise InputError(f"Please keep the reason under {self.max_input_chars:,} characters.")
+        if session is None or not session.turns:
+            raise InputError("There is no reply to report yet.")
+        with session.lock:
+            turns = session.turns
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(turns):
+                raise InputError("There is no such reply to report.")
+            turn = turns[index]
+            if turn.role != "assistant" or turn.status not in ("shown", "released"):
+                raise InputError("Only a reply you were shown can be reported.")
+            if turn.reported:
+                return "You have already reported this reply; a moderator will look at it."
+            message_id = turn.message_id
+            if message_id is None and turn.item_id is not None:
+                message_id = self.queue.get(turn.item_id).message_id
+            asked = next((t.content for t in reversed(turns[:index]) if t.role == "user"), "")
+            shown = turn.content
+            turn.reported = True
+        try:
+            item_id = self.queue.report(session.conversation_id, message_id, asked, shown, reason)
+        except Exception:
+            with session.lock:
+                turn.reported = False
+            raise
+        log.info("reply reported by the person as item %s", item_id)
+        return "Thank you: the reply was sent to a moderator for review."
 
     def poll(self, session: ChatSession | None) -> bool:
         """Apply moderators' decisions to this session's held replies. True if anything changed."""

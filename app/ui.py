@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass
 
 import gradio as gr
@@ -27,13 +28,22 @@ class AppInfo:
     poll_seconds: float = 2.0
     chat_concurrency: int = 2
     reason_codes: tuple[str, ...] = ("false positive", "acceptable in context", "toxic", "personal data", "other")
+    retention_days: float = 90.0  # RETENTION_DAYS, for the transparency notice
+    model_card_url: str = ""  # MODEL_CARD_URL; empty = the card is shown in the chat tab
+    model_card: str = ""  # model_card.md's text, shown in the chat tab when there is no URL
 
 
 INTRO = """# Guarded Chat
-Replies come from an AI model ({chat_model}). Every reply is checked automatically for toxicity and
-personal data before you see it; a flagged reply is held and may be read by a human moderator, who
-decides whether to release it. Conversations are stored so moderators can review them.
+Replies come from an AI model ({chat_model}), which can be wrong: do not rely on its facts. Every reply is
+checked automatically for toxicity and personal data before you see it; a flagged reply is held and may be
+read by a human moderator, who decides whether to release it.
+
+**What is stored:** your messages (personal data the checks find is replaced by placeholders first), the
+replies, the checks' scores and moderators' decisions, so moderators can review them. {retention}
+See the [model card]({card_url}) for what the model and the checks can and cannot do. If a reply should not
+have been shown, report it with the flag (⚑) beside it.
 """
+REPORT_OPTION = "Report this reply"
 
 def theme() -> gr.themes.Base:
     """Gradio's default look with colours that pass WCAG AA contrast (axe-core checks it in the tests):
@@ -63,13 +73,51 @@ def build_ui(chat: ChatService, queue: ReviewQueue, auth, info: AppInfo, explain
 # -- Chat --------------------------------------------------------------------------
 
 
+def transparency_notice(info: AppInfo) -> str:
+    """The chat tab's notice: AI replies, automatic checks, human review, what is kept and for how long."""
+    days = info.retention_days
+    if days > 0:
+        retention = (f"A reply that was held or reported, and its review, is deleted {days:g} days after a moderator "
+                     "decides; the rest of a conversation is kept until the operator deletes it.")
+    else:
+        retention = "Nothing is deleted automatically (RETENTION_DAYS=0); the operator decides how long it is kept."
+    return INTRO.format(chat_model=info.chat_model, retention=retention, card_url=info.model_card_url or "#model-card")
+
+
+def _card_for_chat_tab(card: str) -> str:
+    # The card's plots are files in the repository, which the app does not serve; name them instead.
+    return re.sub(r"!\[([^\]]*)\]\(([^)]*)\)", r"_(plot: \1, `\2`)_", card)
+
+
+def report_reply(chat: ChatService, state: ChatSession | None, reply_number, reason: str) -> str:
+    """Report the n-th reply in the chat (1 = the first; 0 or empty = the latest). For the API and the form."""
+    replies = [i for i, t in enumerate(state.turns) if t.role == "assistant"] if state else []
+    try:
+        n = int(reply_number or 0)
+    except (TypeError, ValueError):
+        raise InputError("Give the reply's number (1 = the first reply), or 0 for the latest.") from None
+    if not replies or not 0 <= n <= len(replies):
+        raise InputError("There is no such reply to report." if replies else "There is no reply to report yet.")
+    return chat.report(state, replies[n - 1] if n else replies[-1], reason or "")
+
+
 def _chat_tab(chat: ChatService, info: AppInfo) -> None:
-    gr.Markdown(INTRO.format(chat_model=info.chat_model))
+    gr.Markdown(transparency_notice(info), elem_id="notice")
     session = gr.State(None)
-    chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot", buttons=["copy", "copy_all"])
+    chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot", buttons=["copy", "copy_all"],
+                         feedback_options=(REPORT_OPTION,))
     with gr.Row():
         message = gr.Textbox(label="Your message", placeholder="Type a message and press Enter", scale=5, elem_id="message")
         send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+    with gr.Accordion("Report a reply, with a reason", open=False):
+        with gr.Row():
+            report_number = gr.Number(0, precision=0, minimum=0, label="Reply number (1 = the first; 0 = the latest)", scale=1)
+            report_reason = gr.Textbox(label="What is wrong with it? (optional)", scale=4, elem_id="report-reason")
+            report_send = gr.Button("Report", scale=1, elem_id="report")
+        report_status = gr.Markdown(elem_id="report-status")
+    if not info.model_card_url and info.model_card:
+        with gr.Accordion("Model card", open=False, elem_id="model-card"):
+            gr.Markdown(_card_for_chat_tab(info.model_card))
     timer = gr.Timer(info.poll_seconds)
 
     def respond(text, state):
@@ -106,6 +154,30 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
     # The chatbot's clear button starts a new conversation (held replies stay in the queue).
     chatbot.clear(lambda: None, None, [session], api_name=False)
     timer.tick(refresh, [session], [chatbot], api_name="poll", show_progress="hidden")
+
+    def report(number, reason, state):
+        try:
+            return report_reply(chat, state, number, reason), ""
+        except InputError as exc:
+            raise gr.Error(str(exc), title="Not reported") from None
+        except Exception:
+            log.exception("storing a report failed")
+            raise gr.Error("Sorry, the report could not be stored just now. Please try again.") from None
+
+    def flagged(state, data: gr.LikeData):
+        # The flag beside a reply: Gradio gives the message's index in the chat as shown.
+        if data.liked != REPORT_OPTION or not isinstance(data.index, int):
+            return
+        try:
+            gr.Info(chat.report(state, data.index))
+        except InputError as exc:
+            gr.Warning(str(exc))
+        except Exception:
+            log.exception("storing a report failed")
+            gr.Warning("Sorry, the report could not be stored just now. Please try again.")
+
+    report_send.click(report, [report_number, report_reason, session], [report_status, report_reason], api_name="report")
+    chatbot.like(flagged, [session], None, api_name=False)
 
 
 def _models_banner(info: AppInfo) -> str:

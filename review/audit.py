@@ -25,6 +25,7 @@ ACTIONS = frozenset({
     "login_success", "login_failure", "logout",
     "user_added", "user_disabled", "user_enabled", "password_reset",
     "purged",
+    "reported",  # a person reported a reply they were shown (app/service.py ChatService.report)
 })
 
 # A detail key that looks like it holds a secret is stored as "[redacted]", whatever the caller passed.

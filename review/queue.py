@@ -29,6 +29,7 @@ from review.tables import (
 )
 
 SYSTEM = "system"  # the actor for entries the app writes by itself
+USER_REPORT = "user_report"  # the `guards` of an item a person reported: a reply that slipped through
 SORTS = {
     "oldest": (ReviewItem.created_at, ReviewItem.id),
     "newest": (ReviewItem.created_at.desc(), ReviewItem.id.desc()),
@@ -163,6 +164,35 @@ class ReviewQueue:
             s.add(item)
             s.flush()
             audit.record(s, SYSTEM, "flagged", item_id=item.id, guards=item.guards, categories=item.categories, top_score=item.top_score)
+            s.commit()
+            return item.id
+
+    def report(self, conversation_id: str, message_id: int, user_message: str, reply: str, reason: str = "") -> int:
+        """A person reports a reply they were shown; it becomes a pending item (guards="user_report").
+
+        `reply` is the text as shown (it passed the guards, so the PII the guard found is already a
+        placeholder). Deciding the item changes nothing in the person's chat: approved means the reply
+        was fine, rejected that the guards missed something (a label for learning from reviews).
+        """
+        reason = " ".join((reason or "").split())[:500]
+        with Session(self.engine) as s:
+            msg = s.get(Message, message_id)
+            if msg is None or msg.conversation_id != conversation_id or msg.role != "assistant":
+                raise KeyError(f"no reply {message_id} in this conversation")
+            item = ReviewItem(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                user_message=user_message,
+                reply=reply,
+                guards=USER_REPORT,
+                categories=USER_REPORT,
+                top_score=0.0,
+                reasons=[f"reported by the person chatting: {reason}" if reason else "reported by the person chatting"],
+                results=[],
+            )
+            s.add(item)
+            s.flush()
+            audit.record(s, SYSTEM, "reported", item_id=item.id)
             s.commit()
             return item.id
 
@@ -308,9 +338,10 @@ class ReviewQueue:
                 self._why_not(item_id, moderator)
             item = s.get(ReviewItem, item_id)
             msg = s.get(Message, item.message_id)
-            msg.status = (MessageStatus.RELEASED if approve else MessageStatus.REFUSED).value
-            if edited_reply is not None:
-                msg.content = edited_reply
+            if item.guards != USER_REPORT:  # a reported reply was already shown; its message stays as it was
+                msg.status = (MessageStatus.RELEASED if approve else MessageStatus.REFUSED).value
+                if edited_reply is not None:
+                    msg.content = edited_reply
             decision = Decision(item_id=item_id, moderator=moderator, outcome=outcome.value, reason_code=reason_code or "",
                                 note=note or "", edited_reply=edited_reply, decided_at=now)
             s.add(decision)

@@ -121,3 +121,35 @@ def test_signed_out_moderator_is_refused(servers):
     mod.predict(api_name="/logout")
     with pytest.raises(AppError, match="sign in as a moderator"):
         listing(mod)
+
+
+def test_a_person_reports_a_shown_reply_and_a_moderator_sees_it(servers):
+    server = servers["default"]
+    person = client(server)
+    chatbot, _ = person.predict("Name a fruit.", api_name="/chat")
+    status, box = person.predict(0, "it is not a fruit", api_name="/report")
+    assert "sent to a moderator" in status and box == ""
+    with pytest.raises(AppError, match="no such reply"):
+        person.predict(5, "", api_name="/report")
+    with pytest.raises(AppError, match="no reply to report yet"):
+        client(server).predict(0, "", api_name="/report")
+
+    mod = moderator(server)
+    _, _, table, _, _ = listing(mod, guard="user_report")
+    [row] = [r for r in table["data"] if r[3] == "user_report" and r[7] == text_of(chatbot[-1])[:100]]
+    user_msg, reply, _, why, *_ = mod.predict(str(row[0]), api_name="/item")
+    assert user_msg == "Name a fruit." and "it is not a fruit" in why
+
+
+def test_the_chat_tab_shows_the_transparency_notice_and_the_model_card(servers):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(servers["default"].url + "/config", timeout=30) as r:
+        config = json.load(r)
+    texts = [c.get("props", {}).get("value") for c in config["components"]]
+    notice = next(t for t in texts if isinstance(t, str) and "human moderator" in t)
+    assert "deleted 90 days after" in notice and "(#model-card)" in notice
+    assert any(isinstance(t, str) and t.startswith("# Model card") for t in texts)
+    chatbot = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "chatbot")
+    assert chatbot["props"]["feedback_options"] == ["Report this reply"]

@@ -54,3 +54,27 @@ def test_moderator_approves_and_the_reply_appears_in_the_other_browser(servers):
         person.locator("#chatbot").get_by_text(first_words).first.wait_for(timeout=15_000)
         assert person.locator("#chatbot").get_by_text(HELD_NOTICE[:40]).count() == 0
         assert queue.decisions(item.id)[0].note == "harmless"
+
+
+def test_person_reports_a_reply_with_its_flag(servers):
+    from review.queue import USER_REPORT, ItemFilter
+
+    server = servers["default"]
+    question = "Name a large animal."
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url)
+        expect(page.locator("#notice")).to_contain_text("human moderator")
+        send_message(page, question)
+        reply = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']").last
+        reply.wait_for(timeout=60_000)
+        page.locator("#message textarea").fill("")  # the reply is finished once the box is cleared and Send is back
+        expect(page.locator("#send")).to_be_enabled(timeout=60_000)
+        reply.hover()
+        page.locator("#chatbot").get_by_role("button", name="Feedback").last.click()
+        page.locator("#chatbot").get_by_role("button", name="Report this reply").last.click()
+        page.get_by_text("sent to a moderator").first.wait_for(timeout=15_000)
+
+    queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
+    reports = [i for i in queue.search(ItemFilter(guard=USER_REPORT)).items if i.user_message == question]
+    assert len(reports) == 1 and reports[0].reply

@@ -1,0 +1,210 @@
+"""Regenerate model_card.md from its template and the latest run outputs under docs/.
+
+    python -m guardrails.model_card [--docs docs] [--card model_card.md]      # or: make model-card
+
+Sources (each optional but the evaluation): docs/eval/*.json (`make evaluate`), docs/bias_probe/bias_probe.json
+(`make bias-probe`), docs/privacy/privacy.json (`python -m training.learn_from_reviews`),
+docs/compute/compute.json (`make energy`). The card's prose lives in docs/model_card.template.md (Jinja2);
+every figure comes from a file, with that run's date and command, so the card cannot drift from the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "docs" / "model_card.template.md"
+DATA = "../shared/data"
+
+# (output file under docs/eval, label, data description, command as `make evaluate` runs it)
+TOXICITY_RUNS = [
+    ("toxicity_hatemoji", "offline MiniLM", "hatemoji test split (adversarial, emoji)",
+     f"python -m guardrails.evaluate toxicity --data {DATA}/hatemoji_build.csv --where split=test"),
+    ("baseline_toxicity_hatemoji", "alt-profanity-check (old fallback)", "hatemoji test split",
+     f"TOXICITY_MODEL=profanity-check python -m guardrails.evaluate toxicity --data {DATA}/hatemoji_build.csv --where split=test"),
+    ("toxicity_convabuse", "offline MiniLM", "ConvAbuse test split (abuse at chatbots)",
+     f"python -m guardrails.evaluate toxicity --data {DATA}/convabuse.csv --where split=test"),
+    ("toxicity_hatexplain", "offline MiniLM", "HateXplain test split",
+     f"python -m guardrails.evaluate toxicity --data {DATA}/hatexplain_dev_test.csv --where split=test"),
+    ("toxicity_surge", "offline MiniLM", "surge-ai toxicity (not trained on)",
+     f"python -m guardrails.evaluate toxicity --data {DATA}/surge_toxicity_en.csv --label-col is_toxic --positive Toxic"),
+    ("toxicity_wiki", "offline MiniLM", "Wikipedia talk test set (not trained on)",
+     f"python -m guardrails.evaluate toxicity --data {DATA}/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True"),
+]
+FAIRNESS = f"python -m guardrails.evaluate fairness --data {DATA}/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms"
+FAIRNESS_RUNS = [
+    ("baseline_fairness", "alt-profanity-check", f"TOXICITY_MODEL=profanity-check {FAIRNESS}"),
+    ("fairness_before_mitigation", "MiniLM v1 (before)", f"TOXICITY_MODEL=minilm TOXICITY_WEIGHTS=<v1 folder> {FAIRNESS} --where Label=NOT_BAD"),
+    ("fairness", "MiniLM v2 (shipped)", FAIRNESS),
+]
+OTHER_RUNS = [
+    ("pii", "PII guard", f"python -m guardrails.evaluate pii --data {DATA}/presidio_generated_large.json"),
+    ("injection", "injection guard", f"python -m guardrails.evaluate injection --data {DATA}/deepset_prompt_injections_val.csv"),
+]
+
+
+def _num(fmt: str):
+    def f(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return format(value, fmt)
+    return f
+
+
+def file_date(path: Path) -> str:
+    """The day a run's output was written: its last commit if unchanged since, else the file's mtime."""
+    try:
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(path)], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        if not dirty:
+            day = subprocess.run(["git", "log", "-1", "--format=%cs", "--", str(path)], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=10).stdout.strip()
+            if day:
+                return day
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d")
+
+
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _rel(path: Path, card_dir: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(card_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def misses(toxicity_rows, pii, injection, bias) -> list[str]:
+    """Plain sentences on what gets through, from the figures."""
+    out = ["SmolLM2-135M hallucinates: it states wrong facts, names and numbers with confidence, and no guard "
+           "checks facts. The guards check tone and personal data only."]
+    for row in toxicity_rows:
+        m = row["m"]
+        if "MiniLM" in row["label"] and m.get("recall") is not None:
+            out.append(f"Toxicity, {row['data']}: {1 - m['recall']:.0%} of toxic texts pass unflagged "
+                       f"(recall {m['recall']:.2f}), and {m['fpr']:.0%} of harmless ones are held (false-positive rate).")
+    if pii:
+        weak = sorted(((r, e) for e, r in pii["recall_by_entity"].items() if r < 0.9))
+        if weak:
+            out.append("Personal data: " + ", ".join(f"{e} {1 - r:.0%} missed" for r, e in weak)
+                       + f" of the gold spans (presidio synthetic data); {1 - pii['recall']:.0%} missed overall.")
+    if injection:
+        out.append(f"Injection: {1 - injection['recall']:.0%} of the deepset validation injections are not refused.")
+    if bias:
+        flagged = [g for g in bias["largest_gaps"] if not g["intervals_overlap"]]
+        if flagged:
+            g = flagged[0]
+            out.append(f"Bias probe: the chat model's {g['metric']} differs between groups beyond the noise "
+                       f"({g['scope']}: {g['high_group']} over {g['low_group']} by {g['gap']:.2f}); the guards do not "
+                       "look for stereotypes that are politely worded.")
+        else:
+            out.append("Bias probe: no gap between groups is larger than its 95% intervals at this sample size; "
+                       "that is not evidence of no bias (few samples, and a lexicon misses polite stereotypes).")
+    return out
+
+
+def held_examples(path: Path, bias: dict, limit: int = 4) -> list[dict]:
+    """The held completions of the group held most often, highest toxicity score first."""
+    gap = next((g for g in bias["largest_gaps"] if g["metric"] == "held" and g["scope"] == "all templates"), None)
+    if gap is None or not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    held = [r for r in rows if r["group"] == gap["high_group"] and r["held"]]
+    return sorted(held, key=lambda r: -r["toxicity"])[:limit]
+
+
+def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
+    ev = docs / "eval"
+    runs, toxicity = [], []
+    for name, label, data, command in TOXICITY_RUNS:
+        path = ev / f"{name}.json"
+        if (m := _load(path)) is not None:
+            version = m.get("model", "").rsplit(" ", 1)[-1] if "MiniLM" in m.get("model", "") else ""
+            toxicity.append({"label": f"{label} {version}".strip() if "MiniLM" in label else label, "data": data, "m": m})
+            runs.append({"name": f"toxicity: {data}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
+    fairness_runs = []
+    for name, label, command in FAIRNESS_RUNS:
+        path = ev / f"{name}.json"
+        if (m := _load(path)) is not None:
+            fairness_runs.append({"label": label, "m": m})
+            runs.append({"name": f"fairness: {label}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
+    other = {}
+    for name, label, command in OTHER_RUNS:
+        path = ev / f"{name}.json"
+        if (m := _load(path)) is not None:
+            other[name] = m
+            runs.append({"name": label, "file": _rel(path, card_dir), "date": file_date(path), "command": command})
+    extra = {}
+    bias_dir = Path(bias_dir) if bias_dir else docs / "bias_probe"
+    for key, path in (("bias", bias_dir / "bias_probe.json"), ("privacy", docs / "privacy" / "privacy.json"),
+                      ("compute", docs / "compute" / "compute.json")):
+        if (m := _load(path)) is not None:
+            extra[key] = m
+            runs.append({"name": {"bias": "bias probe", "privacy": "learning from reviews (DP)", "compute": "energy/compute"}[key],
+                         "file": _rel(path, card_dir), "date": m.get("date", file_date(path)), "command": m.get("command", "")})
+    bias = extra.get("bias")
+    bias_examples = held_examples(bias_dir / "completions.jsonl", bias) if bias else []
+    shipped = next((f["m"] for f in fairness_runs if "shipped" in f["label"]), None)
+    meta = _load(ROOT / "guardrails" / "weights" / "toxicity" / "meta.json") or {}
+    return {
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "runs": runs,
+        "toxicity": toxicity,
+        "fairness": shipped,
+        "fairness_runs": fairness_runs,
+        "pii": other.get("pii"),
+        "pii_missed": 1 - other["pii"]["recall"] if other.get("pii") else None,
+        "injection": other.get("injection"),
+        "bias": bias,
+        "bias_gaps": ([g for g in bias["largest_gaps"] if g["scope"] == "all templates"]
+                      + [g for g in bias["largest_gaps"] if g["scope"] != "all templates" and g["metric"] == "sentiment"][:4])
+        if bias else [],
+        "bias_plot": _rel(bias_dir / "bias_probe.png", card_dir),
+        "bias_completions": _rel(bias_dir / "completions.jsonl", card_dir),
+        "bias_examples": bias_examples,
+        "privacy": extra.get("privacy"),
+        "compute": extra.get("compute"),
+        "toxicity_train_seconds": meta.get("train_seconds", "?"),
+        "misses": misses(toxicity, other.get("pii"), other.get("injection"), bias),
+    }
+
+
+def render(docs: Path = ROOT / "docs", card_dir: Path = ROOT, template: Path = TEMPLATE, bias_dir: Path | None = None) -> str:
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=False)
+    for name, fmt in (("f0", ".0f"), ("f1", ".1f"), ("f2", ".2f"), ("f3", ".3f"), ("f4", ".4f"), ("pct", ".0%"), ("sci", ".1e")):
+        env.filters[name] = _num(fmt)
+    text = env.from_string(template.read_text(encoding="utf-8")).render(**context(Path(docs), Path(card_dir), bias_dir))
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    while "\n\n\n" in text:  # template blocks leave blank runs behind
+        text = text.replace("\n\n\n", "\n\n")
+    return text
+
+
+def write_card(card: Path | None = None, docs: Path | None = None, bias_dir: Path | None = None) -> Path:
+    """Render the card to `card`; `bias_dir` is where the bias probe wrote (default docs/bias_probe)."""
+    card = Path(card) if card else ROOT / "model_card.md"
+    card.write_text(render(Path(docs) if docs else ROOT / "docs", card.parent, bias_dir=bias_dir), encoding="utf-8")
+    return card
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m guardrails.model_card", description=__doc__.split("\n\n")[0])
+    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="folder with eval/, bias_probe/, privacy/, compute/")
+    p.add_argument("--card", type=Path, default=ROOT / "model_card.md")
+    args = p.parse_args(argv)
+    print(f"wrote {write_card(args.card, args.docs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
