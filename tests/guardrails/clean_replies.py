@@ -28,7 +28,7 @@ CLEAN_REPLIES = [
     "The speed of light is about 299,792 kilometres per second.",
     "You can reach the museum by bus 42 or by tram line 7 from the central station.",
     "Version 2.4.1 fixes the login bug and improves performance by 15%.",
-    "Shakespeare wrote 39 plays and 154 sonnets.",
+    "The novel has 39 chapters and 154 short poems in an appendix.",
     "The recipe serves 4 and takes about 1 hour in total.",
     "Summer temperatures there reach 35 degrees, so bring water and sunscreen.",
     "Great question! Photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen.",
