@@ -11,7 +11,7 @@ lower case, not first in its sentence, at least MIN_LOWER times in the mixed-cas
 conversational sets in DATA_DIR (banking77, awesome-chatgpt prompts, Wikipedia talk, ConvAbuse,
 surge). The census names are not filtered: they are kept as before.
 
-Writes guardrails/recognizers/data/first_names_world.txt (lower case, sorted).
+Writes guardrails/recognizers/name_lists/first_names_world.txt (lower case, sorted).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import regex as re
 
-OUT = Path(__file__).resolve().parent.parent / "guardrails" / "recognizers" / "data" / "first_names_world.txt"
+OUT = Path(__file__).resolve().parent.parent / "guardrails" / "recognizers" / "name_lists" / "first_names_world.txt"
 CORPORA = ["benign_queries_banking77.csv", "benign_prompts_awesome_chatgpt.csv", "wiki_toxicity_testset.csv",
            "convabuse.csv", "surge_toxicity_en.csv"]
 TEXT_COLUMNS = ("text", "comment_text", "comment", "Text")

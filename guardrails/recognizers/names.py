@@ -25,7 +25,7 @@ def _read(filename: str, limit: int | None = None) -> frozenset[str]:
     return frozenset(w.lower() for w in words[:limit])
 
 
-WORLD_FIRST_NAMES = os.path.join(os.path.dirname(__file__), "data", "first_names_world.txt")
+WORLD_FIRST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "first_names_world.txt")
 
 
 def _world_first_names() -> frozenset[str]:
