@@ -32,7 +32,9 @@ SOURCES = {
 VAL_FILE = "deepset_prompt_injections_val.csv"
 # Benign sets whose false positives set the threshold: the short queries are too easy to matter.
 HARD_BENIGN = ["deepset", "awesome_chatgpt"]
-C_BY_BLOCK = {"emb": 1.0, "char": 10.0, "word": 10.0}  # chosen by cross-validation on training rows
+# Chosen by 5-fold cross-validation on the training rows (recall at the FPR rule below) among emb 0.25-4 and
+# char/word 10-30: char/word 30 gave 0.928 against 0.921 at 10 (emb 1.0).
+C_BY_BLOCK = {"emb": 1.0, "char": 30.0, "word": 30.0}
 LONG_CHARS = 1000
 
 
