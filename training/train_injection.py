@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guardrails.injection import DEFAULT_WEIGHTS, FEATURES, META_FILE, WEIGHTS_FILE, features
+from guardrails.injection import DEFAULT_WEIGHTS, FEATURES, META_FILE, WEIGHTS_FILE, features, max_by_owner, pieces
 
 # file, licence; label comes from the file's `label` column
 SOURCES = {
@@ -32,7 +32,9 @@ SOURCES = {
 VAL_FILE = "deepset_prompt_injections_val.csv"
 # Benign sets whose false positives set the threshold: the short queries are too easy to matter.
 HARD_BENIGN = ["deepset", "awesome_chatgpt"]
-C_BY_BLOCK = {"emb": 1.0, "char": 10.0, "word": 10.0}  # chosen by cross-validation on training rows
+# Chosen by 5-fold cross-validation on the training rows (recall at the FPR rule below) among emb 0.25-4 and
+# char/word 10-30: char/word 30 gave 0.928 against 0.921 at 10 (emb 1.0).
+C_BY_BLOCK = {"emb": 1.0, "char": 30.0, "word": 30.0}
 LONG_CHARS = 1000
 
 
@@ -70,24 +72,51 @@ def load_heldout(data: Path, n: int, seed: int) -> dict[str, list[str]]:
     return out
 
 
-def fit_blocks(blocks: dict, y: np.ndarray, rows=None):
+class Pieces:
+    """Feature blocks of every text and its end chunks; a text scores the max over its pieces.
+
+    The model is fitted on whole texts and on the end chunks of benign texts (a part of a benign
+    prompt is benign; a part of a jailbreak need not be an injection, so those are not used).
+    """
+
+    def __init__(self, texts: list[str], y: np.ndarray | None = None):
+        flat, self.owner = pieces(texts)
+        self.n = len(texts)
+        self.blocks = features(flat)
+        self.whole = np.searchsorted(self.owner, np.arange(self.n))  # each text is the first of its pieces
+        is_chunk = np.ones(len(flat), dtype=bool)
+        is_chunk[self.whole] = False
+        self.benign_chunks = np.flatnonzero(is_chunk & (y[self.owner] == 0)) if y is not None else np.array([], int)
+
+    def rows_of(self, texts_idx: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.owner, texts_idx))
+
+
+def fit_blocks(data: Pieces, y: np.ndarray, rows=None):
     from sklearn.linear_model import LogisticRegression
 
     rows = np.arange(len(y)) if rows is None else rows
-    return {name: LogisticRegression(C=C_BY_BLOCK[name], max_iter=5000, class_weight="balanced").fit(x[rows], y[rows])
-            for name, x in blocks.items()}
+    chunk_rows = data.benign_chunks[np.isin(data.owner[data.benign_chunks], rows)]
+    x_rows = np.concatenate([data.whole[rows], chunk_rows])
+    y_rows = np.concatenate([y[rows], np.zeros(len(chunk_rows), dtype=y.dtype)])
+    return {name: LogisticRegression(C=C_BY_BLOCK[name], max_iter=5000, class_weight="balanced")
+            .fit(x[x_rows], y_rows) for name, x in data.blocks.items()}
 
 
-def mean_logit(models: dict, blocks: dict, rows) -> np.ndarray:
-    return np.mean([models[name].decision_function(blocks[name][rows]) for name in models], axis=0)
+def text_logits(models: dict, data: Pieces, texts_idx=None) -> np.ndarray:
+    """Mean block logit, max over each text's pieces, for the texts in texts_idx (default all)."""
+    texts_idx = np.arange(data.n) if texts_idx is None else np.asarray(texts_idx)
+    rows = data.rows_of(texts_idx)
+    z = np.mean([models[name].decision_function(data.blocks[name][rows]) for name in models], axis=0)
+    return max_by_owner(z, data.owner[rows], data.n)[texts_idx]
 
 
-def out_of_fold(blocks: dict, y: np.ndarray, strata: list[str], seed: int) -> np.ndarray:
+def out_of_fold(data: Pieces, y: np.ndarray, strata: list[str], seed: int) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
     z = np.zeros(len(y))
     for k, (train, test) in enumerate(StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(len(y)), strata)):
-        z[test] = mean_logit(fit_blocks(blocks, y, train), blocks, test)
+        z[test] = text_logits(fit_blocks(data, y, train), data, test)
         progress(f"fold {k + 1}/5")
     return z
 
@@ -149,6 +178,11 @@ Trained {meta['trained']} by `{meta['command']}` ({meta['train_seconds']:.0f} s 
 `{meta['model']}`: logistic regression over three feature blocks, their logits averaged:
 all-MiniLM-L6-v2 embeddings of the first and last {FEATURES['window_words']} words (768-d),
 hashed character 2-5-grams (2^16) and hashed word 1-2-grams (2^16), lower-cased, sublinear tf, L2-normalised.
+A message of more than {FEATURES['chunk_words']} words is split into chunks of consecutive sentences (at most
+{FEATURES['chunk_words']} words each); its first and last chunk are scored too and the message scores the highest logit
+of the three, so a payload put before or after a long benign prompt is judged on its own. The model is
+fitted on whole texts plus the end chunks of benign texts (as benign); the cross-validated figures and the
+threshold below use the same max score as the guard, with each chunk in its text's fold.
 Per-block C: {C_BY_BLOCK}; class weights balanced. Weights: float32 safetensors, no pickle.
 Probability = sigmoid({meta['slope']:.3f} * (mean logit - {meta['threshold_logit']:.3f})): the slope is a Platt fit on
 out-of-fold logits and the offset is the operating point, so **0.5 is the threshold chosen by cross-validation**:
@@ -195,22 +229,23 @@ def main(argv: list[str] | None = None) -> int:
     frame = load_training(data, args.clinc, args.banking, args.seed)
     y = frame["label"].values
     progress(f"{len(frame)} training rows; computing features")
-    blocks = features(frame["text"].tolist())
+    data_pieces = Pieces(frame["text"].tolist(), y)
+    progress(f"{len(data_pieces.owner)} pieces (texts and their chunks)")
     strata = (frame["source"] + frame["label"].astype(str)).tolist()
-    z = out_of_fold(blocks, y, strata, args.seed)
+    z = out_of_fold(data_pieces, y, strata, args.seed)
     threshold = choose_threshold(z, frame, args.max_fpr)
     slope = platt_slope(z, y)
 
     from sklearn.metrics import roc_auc_score
 
     cv = {"n": len(frame), "auc": float(roc_auc_score(y, z)), **rates(z >= threshold, frame)}
-    models = fit_blocks(blocks, y)
+    models = fit_blocks(data_pieces, y)
     heldout = load_heldout(data, args.heldout, args.seed + 1)
     held_fpr = {}
     for name, texts in heldout.items():
-        held_fpr[name] = float((mean_logit(models, features(texts), slice(None)) >= threshold).mean())
+        held_fpr[name] = float((text_logits(models, Pieces(texts)) >= threshold).mean())
     meta = {
-        "model": "injection-minilm-chargram-lr-v1",
+        "model": "injection-minilm-chargram-lr-v2",
         "trained": time.strftime("%Y-%m-%d", time.gmtime()),
         "command": "python -m training.train_injection " + " ".join(argv if argv is not None else sys.argv[1:]),
         "threshold_logit": threshold, "slope": slope, "max_fpr": args.max_fpr,

@@ -24,7 +24,10 @@ STREET_ABBREVIATIONS = r"st|ave|av|rd|blvd|ln|dr|ct|pl|ter|cir|pkwy|hwy|sq|trl|c
 UNIT = r"(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*\d+[a-z]?"
 WORD = r"[\p{L}][\p{L}'’.-]*"
 # Between a house number and "street", function words mean prose ("2 trains on the street").
-NAME_WORD = r"(?!(?:on|the|in|at|of|to|for|and|or|a|an|my|your|our|their|his|her|from|by|with|down|up|this|that|into|across|along)\b)" + WORD
+# Units mean a quantity ("a 20 minute run", "5 mile walk").
+NAME_WORD = (r"(?!(?:on|the|in|at|of|to|for|and|or|a|an|my|your|our|their|his|her|from|by|with|down|up|this|that|into|across|along|"
+             r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|miles?|km|kilometres?|kilometers?|metres?|meters?|"
+             r"m|ft|feet|yards?|steps?|laps?|times?|people|percent)\b)" + WORD)
 US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
     r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
@@ -40,8 +43,8 @@ class StreetAddressRecognizer(PatternRecognizer):
     def __init__(self):
         patterns = [
             Pattern("number_street", rf"\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b){TAIL}", 0.6),
-            Pattern("prefixed_street", rf"\b(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
-            Pattern("suffixed_street", rf"\b\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("suffixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("po_box", rf"\b(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)[ \t]*#?\d+{TAIL}", 0.6),
             Pattern("military", r"\b(?:psc|unit|usns|uss|cmr)[ \t]+\d{3,5}(?:,?[ \t]+box[ \t]+\d{1,5})?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
             Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*\d{{1,5}}[a-z]?\b", 0.5),

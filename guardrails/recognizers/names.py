@@ -1,4 +1,9 @@
-"""US census (1990) first and last names, from the MIT-licensed `names` package; read once, offline."""
+"""First and last names, read once, offline.
+
+US census (1990) first and last names from the MIT-licensed `names` package, and first names
+popular in 105 countries from `names-dataset` (MIT), reduced by training/build_name_lists.py to
+data/first_names_world.txt.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,17 @@ def _read(filename: str, limit: int | None = None) -> frozenset[str]:
     return frozenset(w.lower() for w in words[:limit])
 
 
+WORLD_FIRST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "first_names_world.txt")
+
+
+def _world_first_names() -> frozenset[str]:
+    with open(WORLD_FIRST_NAMES, encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    return _read("dist.male.first") | _read("dist.female.first")
+    return _read("dist.male.first") | _read("dist.female.first") | _world_first_names()
 
 
 @lru_cache(maxsize=1)

@@ -38,19 +38,46 @@ class NameListRecognizer(EntityRecognizer):
         if nlp_artifacts is None or nlp_artifacts.tokens is None or "PERSON" not in entities:
             return []
         doc = nlp_artifacts.tokens
-        results, i = [], 0
+        spans, i = [], 0
         while i < len(doc):
-            tok = doc[i]
             end = self._name_end(doc, i) if self._starts_name(doc, i) else None
             if end is None:
                 i += 1
                 continue
-            results.append(RecognizerResult("PERSON", tok.idx, doc[end - 1].idx + len(doc[end - 1]), self.SCORE,
-                                            analysis_explanation=None,
-                                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            spans.append((i, end))
             i = end
-        return results
+        spans += self._conjuncts(doc, spans)
+        return [RecognizerResult("PERSON", doc[a].idx, doc[b - 1].idx + len(doc[b - 1]), self.SCORE,
+                                 analysis_explanation=None,
+                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+                for a, b in spans]
+
+    def _conjuncts(self, doc, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Words coordinated with a name are names too ("Schulz, Strickland and Matthews").
+
+        The parser links conjuncts; a conjunct of a person (spaCy's or ours) that is a proper noun,
+        or a known first or last name, is taken as a person. Places, dates and the like stay out.
+        """
+        covered = {t for a, b in spans for t in range(a, b)}
+        covered |= {t.i for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
+        seeds = sorted(covered)
+        lower_text = doc.text == doc.text.lower()  # in mixed case a lower-case conjunct is a plain word
+        added: list[tuple[int, int]] = []
+        for s in seeds:
+            for c in doc[s].conjuncts:
+                if c.i in covered or len(c) < 2 or c.ent_type_ in NOT_A_PERSON or c.ent_type_ in ("GPE", "LOC"):
+                    continue
+                known = c.lower_ in self.first or c.lower_ in self.last
+                if _is_capitalised(c.text):
+                    ok = c.pos_ == "PROPN" and (c.ent_type_ in ("", "PERSON", "NORP") or known)
+                else:
+                    ok = lower_text and c.is_alpha and not c.is_stop and c.lower_ in self.first
+                if ok and c.lower_ not in PLACE_LIKE:
+                    end = self._name_end(doc, c.i) if _is_capitalised(c.text) else c.i + 1
+                    added.append((c.i, end))
+                    covered |= set(range(c.i, end))
+        return added
 
     def _starts_name(self, doc, i: int) -> bool:
         tok = doc[i]

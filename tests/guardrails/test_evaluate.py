@@ -63,6 +63,16 @@ def test_pii_command_counts_overlapping_spans(tmp_path):
     assert {"recall", "precision", "recall_by_entity", "ms_per_text"} <= set(result)
 
 
+def test_pii_command_rows_split_by_index(tmp_path):
+    rows = [{"full_text": f"Write to user{i}@example.com today.", "spans": [
+        {"entity_type": "EMAIL_ADDRESS", "start_position": 9, "end_position": 26 + len(str(i))}]} for i in range(5)]
+    data = tmp_path / "pii.json"
+    data.write_text(json.dumps(rows))
+    even, odd = run_cli("pii", "--data", str(data), "--rows", "even"), run_cli("pii", "--data", str(data), "--rows", "odd")
+    assert (even["n"], odd["n"], even["rows"], odd["rows"]) == (3, 2, "even", "odd")
+    assert even["n_gold"] == 3 and odd["n_gold"] == 2
+
+
 def test_bad_column_is_a_clear_error(tmp_path):
     data = tmp_path / "x.csv"
     data.write_text("a,b\n1,2\n")

@@ -1,7 +1,7 @@
 import pytest
 
 from app.config import Settings
-from guardrails.injection import DEFAULT_WEIGHTS, InjectionGuard
+from guardrails.injection import DEFAULT_WEIGHTS, InjectionGuard, chunks, end_chunks
 
 THRESHOLD = 0.5  # the shipped INJECTION_THRESHOLD
 
@@ -56,10 +56,29 @@ def test_scan_and_risks_agree(guard):
     assert batched == pytest.approx([guard.scan(t).risk for t in texts], abs=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a short payload after a long role-play prompt is outweighed by it; "
-                   "scoring sentence windows separately would be the next step")
 def test_injection_appended_to_long_benign_prompt_is_caught(guard):
+    assert guard.scan(ROLE_PLAY).risk < THRESHOLD  # the prompt alone is benign: the payload is what is caught
     assert guard.scan(ROLE_PLAY + " " + INJECTIONS[0]).risk >= THRESHOLD
+    assert guard.scan(ROLE_PLAY + "\n\n" + INJECTIONS[1]).risk >= THRESHOLD
+
+
+def test_injection_put_before_a_long_benign_prompt_is_caught(guard):
+    assert guard.scan(INJECTIONS[0] + ". " + ROLE_PLAY).risk >= THRESHOLD
+
+
+def test_long_benign_prompt_split_into_chunks_stays_benign(guard):
+    # Each chunk of a long harmless prompt is scored too; none of them may tip it over.
+    assert chunks(ROLE_PLAY + " " + ROLE_PLAY)  # long enough to be chunked
+    assert guard.scan(ROLE_PLAY + " " + ROLE_PLAY).risk < THRESHOLD
+
+
+def test_chunks_group_sentences_and_cover_every_word():
+    text = " ".join(f"Sentence number {i} has exactly seven words." for i in range(20))
+    parts = chunks(text)
+    assert len(parts) > 1 and all(len(p.split()) <= 30 for p in parts)
+    assert " ".join(parts).split() == text.split()
+    assert chunks("A short message.") == [] and end_chunks("A short message.") == []
+    assert end_chunks(text) == [parts[0], parts[-1]]
 
 
 def test_missing_weights_folder_names_the_folder(tmp_path):

@@ -56,3 +56,70 @@ def test_card_redaction_keeps_last_four_digits(pii_guard):
     redacted = pii_guard.redact(text, pii_guard.scan(text).findings)
     assert "**** **** **** 1111" in redacted and "4111 1111" not in redacted
     assert "[PERSON]" in redacted
+
+
+# -- addresses without a street word, by layout and by cue ------------------------------------
+
+
+def test_postal_block_found_as_one_span(pii_guard):
+    text = "Jamie Hyvönen\n\n05 Björkvägen 55\n Suite 988\n GETINGE\n Kingdom of the Netherlands 37521"
+    spans = found(pii_guard, text, "ADDRESS")
+    assert any(s.startswith("05 Björkvägen 55") and s.endswith("37521") for s in spans), spans
+    # European order, no street word at all: street line, then postcode and town.
+    assert found(pii_guard, "Ship to:\nRoheline 43\n10115 Tallinn\nEstonia", "ADDRESS")
+
+
+def test_postal_block_needs_a_unit_or_postcode_line(pii_guard):
+    assert found(pii_guard, "1 cup flour\n2 eggs\nSalt\nPepper", "ADDRESS") == []
+    assert found(pii_guard, "Revenue 2019\nProfit 2020\nTotal", "ADDRESS") == []
+    assert found(pii_guard, "Step 1\nPreheat the oven\nStep 2\nMix", "ADDRESS") == []
+
+
+@pytest.mark.parametrize("text, address", [
+    ("Theresa Maruyama lives at 39 Maneeži 37, Ruhve", "39 Maneeži 37, Ruhve"),
+    ("I live at 12 rue de la Paix, 75002 Paris.", "12 rue de la Paix, 75002 Paris"),
+    ("Please send it to Sokolská 1475, Hrotovice tomorrow", "Sokolská 1475, Hrotovice"),
+])
+def test_address_after_an_introducing_phrase(pii_guard, text, address):
+    assert any(address in s for s in found(pii_guard, text, "ADDRESS"))
+
+
+@pytest.mark.parametrize("text", [
+    "Meet me at 5 pm tomorrow.", "You can send it to 3 people at once.", "We arrived at 10:30 on May 5.",
+    "My IP address is 192.168.0.1", "He moved to Berlin in 2015.", "A good plan ends with a 20 minute run.",
+])
+def test_introducing_phrase_without_an_address(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS") == []
+
+
+# -- phones ---------------------------------------------------------------------------------------
+
+
+def test_phone_labelled_after_the_number(pii_guard):
+    text = "Mali 72705\n078 6657 2626 office\n166-684-7899 fax\n21 232 945 1338 mobile"
+    phones = found(pii_guard, text, "PHONE_NUMBER")
+    assert {"078 6657 2626", "166-684-7899", "21 232 945 1338"} <= set(phones), phones
+
+
+def test_phone_extension_does_not_count_towards_the_digit_limit(pii_guard):
+    assert found(pii_guard, "Call 001-668-040-8670x1711 for sales.", "PHONE_NUMBER") == ["001-668-040-8670x1711"]
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Csanád", "Mieszko", "Roksana", "Lasse"])
+def test_first_names_from_outside_the_us_census(pii_guard, name):
+    assert found(pii_guard, f"{name} is very reliable. You can always depend on them.", "PERSON") == [name]
+
+
+def test_names_coordinated_with_a_name_are_names(pii_guard):
+    names = " ".join(found(pii_guard, "The company has 3 founders: Schulz, Strickland and Matthews.", "PERSON"))
+    assert all(n in names for n in ("Schulz", "Strickland", "Matthews")), names
+    lower = " ".join(found(pii_guard, "they had 6: natalina, thomas, crystal, omar, zachary and brandy.", "PERSON"))
+    assert all(n in lower for n in ("natalina", "crystal", "brandy")), lower
+
+
+def test_conjuncts_of_a_name_that_are_plain_words_stay_out(pii_guard):
+    assert found(pii_guard, "I like apples, pears and John.", "PERSON") == ["John"]
+    assert found(pii_guard, "We visited Paris, London and Rome.", "PERSON") == []
