@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium postgresql migration screenshots evaluate bench clean
+.PHONY: run test chromium postgresql migration screenshots evaluate bench robustness clean
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
@@ -66,6 +66,10 @@ evaluate: $(VENV)/.app
 bench: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) bench/guards.py
 	$(PY) bench/console.py
+
+# Hostile input, faults and access at full size (10,000+ generated inputs); prints the figures table.
+robustness: $(VENV)/.dev chromium postgresql
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m tests.robustness
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

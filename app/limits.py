@@ -69,9 +69,10 @@ def too_fast_message(wait: float) -> str:
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a request body over `max_bytes` with 413 before it is read into memory.
+    """ASGI middleware: refuse a request body over `max_bytes` with 413 before the app reads it.
 
-    Checks Content-Length up front and counts the bytes of a chunked body as they arrive.
+    A declared Content-Length is checked up front. A chunked body (no length) is read here, at most
+    `max_bytes` of it, and handed on only if it fits; the server's HTTP parser enforces a declared length.
     """
 
     def __init__(self, app, max_bytes: int):
@@ -81,37 +82,35 @@ class BodyLimit:
         if scope["type"] != "http" or self.max_bytes <= 0:
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await self._refuse(send)
-        seen = 0
-        started = False
-
-        async def counted_receive():
-            nonlocal seen
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                return await self._refuse(send)
+            return await self.app(scope, receive, send)
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                return await self._refuse(send)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as the server would say it
 
-        try:
-            await self.app(scope, counted_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send):
         body = json.dumps({"error": f"Request too large: the limit is {self.max_bytes:,} bytes (MAX_REQUEST_BYTES)."}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
