@@ -40,7 +40,7 @@ decides whether to release it. Conversations are stored so moderators can review
 """
 
 def build_ui(chat: ChatService, queue: ReviewQueue, auth, info: AppInfo, explain=None) -> gr.Blocks:
-    # No analytics: the app makes no network calls of its own (tests/robustness/test_offline.py).
+    # No analytics: the app makes no network calls of its own (tests/robustness/test_server.py, run offline).
     with gr.Blocks(title="Guarded Chat", analytics_enabled=False) as demo:
         with gr.Tab("Chat"):
             _chat_tab(chat, info)

@@ -32,4 +32,4 @@ def sign_in(page, name: str, password: str) -> None:
     page.get_by_label("Moderator name").fill(name)
     page.get_by_label("Password").fill(password)
     page.locator("#mod-login").click()
-    page.get_by_text(f"Signed in as {name}").wait_for()
+    page.get_by_text(f"Signed in as {name}").first.wait_for()  # the status line and the console header both say it

@@ -24,7 +24,7 @@ class RawGradio:
         return next(d["id"] for d in self.config["dependencies"] if d.get("api_name") == api_name)
 
     def component(self, component_id: int) -> dict:
-        return next(c for c in self.config["components"] if c["id"] == component_id)
+        return next((c for c in self.config["components"] if c["id"] == component_id), {})  # {}: the page itself
 
     def call(self, fn_index: int, data: list) -> tuple[bool, object]:
         """(True, output data) or (False, the error message). Follows a generator to its end."""

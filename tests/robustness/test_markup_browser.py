@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.server
 import os
 import threading
+import time
 
 import pytest
 
@@ -25,10 +26,14 @@ pytestmark = pytest.mark.skipif(
 
 
 
-def live(base: str) -> str:
-    """Elements that would run or load something (Gradio's own icons are neither)."""
-    return (f"[src^='{base}'], [href^='{base}'], a[href^='javascript'], script:not([src]), iframe, video, object, embed, "
-            "[onerror], [onload], [ontoggle], #chatbot style, #chatbot img")
+def live(page, base: str) -> list[str]:
+    """Elements on the page that would run or load something a message named (Gradio's own scripts,
+    icons and fonts are outside the app's container or are not from a message)."""
+    selector = ", ".join([f".gradio-container [src^='{base}']", f".gradio-container [href^='{base}']",
+                          ".gradio-container a[href^='javascript']", ".gradio-container [onerror]",
+                          ".gradio-container [onload]", ".gradio-container [ontoggle]"]
+                         + [f"#chatbot {tag}" for tag in ("script", "iframe", "video", "style", "img", "object", "embed")])
+    return page.locator(selector).evaluate_all("els => els.map(e => e.outerHTML.slice(0, 200))")
 
 
 @pytest.fixture
@@ -63,9 +68,16 @@ def test_hostile_markup_from_the_person_and_in_a_released_reply_is_inert(figures
         person = browser.new_context().new_page()
         person_requests = watch(person, base)
         person.goto(offline_server.url)
+        queue = store(offline_server)
+        before = queue.count()
         send_message(person, payload)
         chatbot = person.locator("#chatbot")
         chatbot.get_by_text("window.__pwned").first.wait_for(timeout=60_000)  # the person's message, as text
+        # The Send button takes one message at a time: wait until the first reply is finished and stored.
+        deadline = time.monotonic() + 120
+        while queue.count() == before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        person.wait_for_timeout(1000)
         send_message(person, "Write a short greeting.")
         item = wait_for_pending(store(offline_server), "Write a short greeting.", timeout=120)
 
@@ -81,12 +93,15 @@ def test_hostile_markup_from_the_person_and_in_a_released_reply_is_inert(figures
         mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for(timeout=30_000)
 
         # The person's tab polls and shows the released reply: every payload as its own characters.
-        chatbot.get_by_text("[click me](javascript:").nth(1).wait_for(timeout=30_000)
+        deadline = time.monotonic() + 60
+        while chatbot.inner_text().count("[click me](javascript:") < 2 and time.monotonic() < deadline:
+            person.wait_for_timeout(500)
         person.wait_for_timeout(1500)  # time for any image or frame to start loading
         text = chatbot.inner_text()
+        assert text.count("[click me](javascript:") == 2, text[-3000:]
         for m in MARKUP:
             assert m.format(exfil=base).split("\n")[0] in text
         for page in (person, mod):
             assert page.evaluate("window.__pwned") is None
-            assert page.locator(live(base)).count() == 0
+            assert live(page, base) == []
         assert hits == [] and person_requests == [] and mod_requests == []
