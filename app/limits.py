@@ -36,7 +36,7 @@ class RateLimiter:
             while events and events[0] <= now - self.window:
                 events.popleft()
             if len(events) >= self.limit:
-                return max(events[0] + self.window - now, 0.001)
+                return min(max(events[0] + self.window - now, 0.001), self.window)
             events.append(now)
             return 0.0
 

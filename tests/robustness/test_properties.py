@@ -181,7 +181,8 @@ def held_verdict() -> Verdict:
     return Verdict(Action.HOLD, "", [result], ["toxicity: toxicity 0.90 ≥ 0.50 (hold)"], ["toxicity"], {"toxicity": 0.5})
 
 
-storable = st.text(st.characters(exclude_categories=["Cs"]), max_size=300)  # what clean_input lets through
+# What clean_input lets through: no lone surrogates, no control characters but tab and newline.
+storable = st.text(st.characters(exclude_categories=["Cs", "Cc"], include_characters="\n\t"), max_size=300)
 
 
 @settings(max_examples=examples(1000), **FAST)

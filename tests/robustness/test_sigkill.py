@@ -32,8 +32,10 @@ def run_round(url: str, round_no: int, rng: random.Random) -> tuple[dict[int, No
 
     def read(p):
         for line in p.stdout:
-            with lock:
-                lines.append(line.split())
+            parts = line.split()
+            if line.endswith("\n") and parts and len(parts) == {"ready": 1, "held": 2, "decided": 3}.get(parts[0]):
+                with lock:  # only a whole line is an acknowledgement; a kill can cut the last one short
+                    lines.append(parts)
 
     readers = [threading.Thread(target=read, args=(p,), daemon=True) for p in procs]
     for r in readers:
