@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app.browser import CHROMIUM, chromium, send_message, sign_in
 from tests.app.servers import MODERATOR, wait_for_pending
@@ -90,7 +91,9 @@ def test_hostile_markup_from_the_person_and_in_a_released_reply_is_inert(figures
         sign_in(mod, *MODERATOR)  # the listing shows the first message's held reply and the person's words
         mod.locator("#item-pick input").click()
         mod.get_by_role("option").filter(has_text=f"#{item.id} ·").first.click()
-        mod.get_by_label("What the person wrote").wait_for()
+        # Wait until the picked item has loaded: loading it fills the edit box with its reply.
+        expect(mod.get_by_label("What the person wrote")).to_have_value("Write a short greeting.")
+        expect(mod.locator("#edited-reply textarea")).to_have_value(item.reply)
         mod.locator("#edited-reply textarea").fill(payload)
         mod.locator("#approve-edited").click()
         mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for(timeout=30_000)
