@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium postgresql migration screenshots evaluate bench clean model-card bias-probe energy learn-demo
+.PHONY: run test chromium postgresql migration screenshots evaluate bench robustness clean model-card bias-probe energy learn-demo
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
@@ -87,6 +87,10 @@ learn-demo: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) -m training.learn_from_reviews --database-url $(REVIEWS_DB) --dev $(DATA)/convabuse.csv \
 	  --source-note "Decisions from a simulated moderator (training.simulated_reviews: ConvAbuse train rows decided by their gold labels), as no real moderator decisions exist yet."
 	$(PY) -m guardrails.model_card
+
+# Hostile input, faults and access at full size (10,000+ generated inputs); prints the figures table.
+robustness: $(VENV)/.dev chromium postgresql
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m tests.robustness
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

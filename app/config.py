@@ -68,6 +68,13 @@ class Settings:
     model_card_url: str = _env("MODEL_CARD_URL", "", "where the chat tab's notice links for the model card; empty = the card (model_card.md) shown in the chat tab itself")
     host: str = _env("HOST", "127.0.0.1", "address to listen on (0.0.0.0 in Docker and on Spaces)")
     port: str = _env("PORT", "7860", "port to listen on")
+    # abuse limits and faults (README, "Hostile input, faults and abuse")
+    chat_messages_per_session: str = _env("CHAT_MESSAGES_PER_SESSION", "20", "messages one browser session may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit")
+    chat_messages_per_ip: str = _env("CHAT_MESSAGES_PER_IP", "60", "messages one client address may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit (behind a proxy that hides addresses)")
+    chat_rate_window_seconds: str = _env("CHAT_RATE_WINDOW_SECONDS", "60", "the window the chat message limits count over")
+    max_request_bytes: str = _env("MAX_REQUEST_BYTES", "1048576", "largest HTTP request body the app reads; larger ones get 413 before they are read; 0 = no limit")
+    database_busy_timeout_s: str = _env("DATABASE_BUSY_TIMEOUT_S", "30", "seconds one database call waits on a lock held by another writer (SQLite busy timeout, PostgreSQL lock_timeout)")
+    database_retries: str = _env("DATABASE_RETRIES", "3", "times a write that found the database locked or busy is retried before the person or moderator is told")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -98,10 +105,12 @@ class Settings:
     def validate(self) -> None:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port",
                      "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars",
-                     "database_pool_size", "event_concurrency", "queue_max_size"):
+                     "database_pool_size", "event_concurrency", "queue_max_size", "chat_messages_per_session",
+                     "chat_messages_per_ip", "max_request_bytes", "database_retries"):
             self.number(name, int)
         for name in ("login_lockout_seconds", "login_window_minutes", "retention_days", "login_max_failures",
-                     "login_max_failures_per_ip"):
+                     "login_max_failures_per_ip", "chat_messages_per_session", "chat_messages_per_ip",
+                     "chat_rate_window_seconds", "max_request_bytes", "database_busy_timeout_s", "database_retries"):
             if self.number(name) < 0:
                 f = next(f for f in fields(self) if f.name == name)
                 raise ValueError(f"{f.metadata['env']} must be 0 or more, not {getattr(self, name)!r}")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from app.config import Settings, documented_variables
+from app.limits import BodyLimit, ChatLimits
 from app.service import ChatService
 from app.ui import AppInfo, build_ui, theme
 from guardrails.injection import InjectionGuard
@@ -92,10 +93,12 @@ def build_app(settings: Settings):
     started = time.perf_counter()
     # Database and accounts first: a wrong DATABASE_URL, key or account setting fails in a second,
     # not after the models load.
-    engine = make_engine(settings.database_url or None, settings.number("database_pool_size", int))
+    engine = make_engine(settings.database_url or None, settings.number("database_pool_size", int),
+                         busy_timeout_s=settings.number("database_busy_timeout_s"))
     log.info("database: %s", engine.url.render_as_string(hide_password=True))
     auth, sealer = build_console(settings, engine)
-    queue = ReviewQueue(engine, sealer, claim_minutes=settings.number("claim_minutes"))
+    queue = ReviewQueue(engine, sealer, claim_minutes=settings.number("claim_minutes"),
+                        retries=settings.number("database_retries", int))
     policy, fallback = build_policy(settings)
     tox, pii = policy.guards
     if fallback:
@@ -134,6 +137,8 @@ def build_app(settings: Settings):
         retention_days=settings.number("retention_days"),
         model_card_url=settings.model_card_url.strip(),
         model_card=MODEL_CARD.read_text(encoding="utf-8") if MODEL_CARD.exists() else "",
+        chat_limits=ChatLimits(settings.number("chat_messages_per_session", int), settings.number("chat_messages_per_ip", int),
+                               settings.number("chat_rate_window_seconds")),
     )
     log.info("ready in %.1fs", time.perf_counter() - started)
     # Moderators see which words drove a toxicity score: occlusion through the configured model.
@@ -161,5 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     # generation CHAT_CONCURRENCY at a time in total (app/ui.py); at most QUEUE_MAX_SIZE wait.
     demo.queue(default_concurrency_limit=settings.number("event_concurrency", int),
                max_size=settings.number("queue_max_size", int) or None)
-    demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False, theme=theme())
+    # Every request body is capped before it is read (app/limits.py), uploads to Gradio's own routes included.
+    from starlette.middleware import Middleware
+
+    body_limit = Middleware(BodyLimit, max_bytes=settings.number("max_request_bytes", int))
+    demo.launch(server_name=settings.host, server_port=settings.number("port", int), show_error=False, theme=theme(),
+                app_kwargs={"middleware": [body_limit]})
     return 0

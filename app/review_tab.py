@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +19,7 @@ from review.auth import NotAuthorized
 from review.export import export_file
 from review.queue import SORTS, AlreadyDecided, Claimed, ItemFilter, ReviewQueue
 from review.redaction import highlight_placeholders
+from review.retry import StorageError
 from review.tables import ReviewItem
 
 log = logging.getLogger(__name__)
@@ -143,8 +145,8 @@ def review_tab(queue: ReviewQueue, auth, info, explain: Explainer | None = None)
         return ItemFilter(
             status=None if status in (None, "any") else status,
             guard=None if guard in (None, "any") else guard,
-            category=(category or "").strip() or None,
-            text=(text or "").strip()[:200] or None,
+            category=_plain(category).strip()[:100] or None,
+            text=_plain(text).strip()[:200] or None,
             since=_day(since, "Held from"),
             until=(_day(until, "Held until") + timedelta(days=1)) if (until or "").strip() else None,
             min_score=None if lo in (None, 0) else float(lo),
@@ -234,7 +236,7 @@ def review_tab(queue: ReviewQueue, auth, info, explain: Explainer | None = None)
         if not (why_text or "").strip():
             raise gr.Error("Say why you need the original; it is stored in the audit log.")
         try:
-            text = queue.reveal(item_id, principal.name, why_text.strip())
+            text = queue.reveal(item_id, principal.name, _plain(why_text).strip())
         except (KeyError, LookupError) as exc:
             raise gr.Error(str(exc).strip("'")) from None
         return gr.update(value=text, visible=True)
@@ -243,10 +245,12 @@ def review_tab(queue: ReviewQueue, auth, info, explain: Explainer | None = None)
         principal = require(tok)
         item_id = _pick(item_id)
         try:
-            queue.decide(item_id, principal.name, approve_it, (note_text or "")[:2000], reason_code or "",
-                         edited_reply=edited_text)
+            queue.decide(item_id, principal.name, approve_it, _plain(note_text)[:2000], reason_code or "",
+                         edited_reply=None if edited_text is None else _plain(edited_text))
         except (AlreadyDecided, Claimed, ValueError) as exc:
             return f"Not recorded: {exc}.", gr.skip()
+        except StorageError as exc:
+            return f"Not recorded; the item is still pending. {exc}", gr.skip()
         verb = "approved" if approve_it else "rejected"
         what = ("the edited version was released to the person" if edited_text is not None else
                 "released to the person" if approve_it else "the person sees a polite refusal")
@@ -344,11 +348,21 @@ def _claim_line(item: ReviewItem | None) -> str:
     return "Not claimed."
 
 
+def _plain(value) -> str:
+    """A moderator's typed text without control characters or lone surrogates (PostgreSQL refuses NUL in text)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 def _as_id(value) -> int:
     try:
-        return int(str(value).lstrip("#"))
+        number = int(str(value).lstrip("#")[:20])
     except ValueError:
-        raise gr.Error(f"{str(value)[:40]!r} is not an item number.") from None
+        number = 0
+    if not 0 < number < 2**63:  # past 2**63 the database cannot even compare it
+        raise gr.Error(f"{str(value)[:40]!r} is not an item number.")
+    return number
 
 
 def _pick(value) -> int:

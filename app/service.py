@@ -19,6 +19,7 @@ from guardrails.types import Action
 from guardrails.vault import Vault
 from models.chat import ChatModel, ModelError
 from review.queue import ReviewQueue
+from review.retry import StorageError
 from review.tables import ItemStatus, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ REFUSAL = "Sorry, I can't share that reply: a moderator reviewed it and decided 
 MODEL_FAILED = "Sorry, the model failed while writing a reply, so nothing was shown. Please send your message again."
 EMPTY_REPLY = "The model returned an empty reply. Please try rephrasing your message."
 TYPING = "…"
+NOT_STORED = ("Sorry, this reply needed a moderator's check but could not be stored for review ({why}), so "
+              "nothing was shown. Please send your message again.")
 INPUT_CHECK_FAILED = "Sorry, your message could not be checked just now, so it was not sent to the model. Please try again."
 
 # A sentence ends at . ! ? or … (maybe followed by a closing quote or bracket) and whitespace, or at a newline.
@@ -42,10 +45,14 @@ class InputError(ValueError):
 
 
 def clean_input(text: object, max_chars: int) -> str:
-    """Validate a person's message. Control characters (NUL included) are removed; tabs and newlines kept."""
+    """Validate a person's message. Control characters (NUL included) are removed; tabs and newlines kept.
+
+    Lone surrogates (a JSON body may carry "\\ud800") are removed too: they are not text, and no
+    database or page can store or show them.
+    """
     if not isinstance(text, str):
         raise InputError("Your message could not be read as text. Please type it again.")
-    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     if not cleaned.strip():
         raise InputError("Please type a message before sending." if not text.strip() else
                          "Your message contained only control characters. Please type some text.")
@@ -186,7 +193,16 @@ class ChatService:
             verdict = held_verdict  # a part was flagged; keep that as the reason
             verdict.text = ""
         if verdict.held:
-            item_id = self.queue.hold(session.conversation_id, text, reply, verdict)
+            try:
+                item_id = self.queue.hold(session.conversation_id, text, reply, verdict)
+            except StorageError as exc:
+                # Not acknowledged as held: the person is told it is not with a moderator.
+                log.error("held reply could not be stored: %s", exc)
+                why = "the database is full" if "full" in str(exc) else "the database is busy"
+                with session.lock:
+                    reply_turn.content, reply_turn.status = NOT_STORED.format(why=why), "error"
+                yield session.messages()
+                return
             log.info("reply held for review as item %s (%s)", item_id, "; ".join(verdict.reasons))
             with session.lock:
                 reply_turn.content, reply_turn.status, reply_turn.item_id = reply, "held", item_id

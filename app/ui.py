@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from app.display import inert_messages
+from app.limits import ChatLimits, too_fast_message
 from app.service import ChatService, ChatSession, InputError
 from app.review_tab import review_tab
 from review.queue import ReviewQueue
+from review.retry import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ class AppInfo:
     retention_days: float = 90.0  # RETENTION_DAYS, for the transparency notice
     model_card_url: str = ""  # MODEL_CARD_URL; empty = the card is shown in the chat tab
     model_card: str = ""  # model_card.md's text, shown in the chat tab when there is no URL
+    chat_limits: ChatLimits | None = None  # messages per session / per address (app/limits.py)
 
 
 INTRO = """# Guarded Chat
@@ -61,7 +65,8 @@ def theme() -> gr.themes.Base:
 
 
 def build_ui(chat: ChatService, queue: ReviewQueue, auth, info: AppInfo, explain=None) -> gr.Blocks:
-    with gr.Blocks(title="Guarded Chat") as demo:
+    # No analytics: the app makes no network calls of its own (tests/robustness/test_server.py, run offline).
+    with gr.Blocks(title="Guarded Chat", analytics_enabled=False) as demo:
         with gr.Tab("Chat"):
             _chat_tab(chat, info)
         with gr.Tab("Review"):
@@ -104,8 +109,9 @@ def report_reply(chat: ChatService, state: ChatSession | None, reply_number, rea
 def _chat_tab(chat: ChatService, info: AppInfo) -> None:
     gr.Markdown(transparency_notice(info), elem_id="notice")
     session = gr.State(None)
+    # Markdown off and every message escaped (app/display.py): no markup from a person or the model runs or loads.
     chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot", buttons=["copy", "copy_all"],
-                         feedback_options=(REPORT_OPTION,))
+                         feedback_options=(REPORT_OPTION,), render_markdown=False)
     with gr.Row():
         message = gr.Textbox(label="Your message", placeholder="Type a message and press Enter", scale=5, elem_id="message")
         send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
@@ -120,20 +126,25 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
             gr.Markdown(_card_for_chat_tab(info.model_card))
     timer = gr.Timer(info.poll_seconds)
 
-    def respond(text, state):
+    def respond(text, state, request: gr.Request):
         state = state or ChatSession()
+        if info.chat_limits is not None:
+            wait = info.chat_limits.check(getattr(request, "session_hash", None),
+                                          request.client.host if request and request.client else None)
+            if wait:
+                raise gr.Error(too_fast_message(wait), title="Message not sent")
         try:
             stream = chat.respond(state, text)
             first = next(stream)  # validation happens here, before anything is recorded
-        except InputError as exc:
+        except (InputError, StorageError) as exc:
             raise gr.Error(str(exc), title="Message not sent") from None
         except Exception:
             log.exception("chat failed before the reply started")
             raise gr.Error("Something went wrong on our side; your message was not sent. Please try again.") from None
-        yield first, "", state
+        yield inert_messages(first), "", state
         try:
             for messages in stream:
-                yield messages, "", state
+                yield inert_messages(messages), "", state
         except Exception:
             log.exception("chat failed while replying")
             raise gr.Error("Something went wrong while replying; nothing unchecked was shown. Please try again.") from None
@@ -144,7 +155,7 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
         except Exception:
             log.exception("poll for decisions failed")
             return gr.skip()
-        return state.messages() if changed else gr.skip()
+        return inert_messages(state.messages()) if changed else gr.skip()
 
     # Generation is the heavy part: it alone is limited to CHAT_CONCURRENCY at once, so polls and
     # moderators' actions are not queued behind replies being written.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -86,6 +87,13 @@ def parse_moderators(spec: str, variable: str = "MODERATORS") -> dict[str, str]:
             raise ValueError(f"{variable} must look like 'name:password,name2:password2' (no empty names or passwords)")
         accounts[name.strip()] = password
     return accounts
+
+
+def _storable(text) -> str:
+    """What a sign-in form may send, made storable: no control characters (PostgreSQL refuses NUL), no lone surrogates."""
+    if not isinstance(text, str):
+        return ""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
 def _token_hash(token: str) -> str:
@@ -185,7 +193,9 @@ class ModeratorAuth:
 
     def attempt(self, name: str, password: str, ip: str | None = None) -> LoginResult:
         """Sign in: a session token for a correct name and password of an enabled account."""
-        name, ip, now = (name or "").strip()[:100], (ip or "")[:64], utcnow()
+        name, ip, now = _storable(name).strip()[:100], _storable(ip)[:64], utcnow()
+        # A lone surrogate cannot be hashed; as "?" it matches no real password (those are typed text).
+        password = (password if isinstance(password, str) else "").encode("utf-8", "replace").decode("utf-8")
         with Session(self.engine) as s:
             retry = self._retry_after(s, name, ip, now)
             if retry > 0:

@@ -19,11 +19,13 @@ def default_database_url() -> str:
     return f"sqlite:///{base / 'guarded_chat.db'}"
 
 
-def make_engine(url: str | None = None, pool_size: int = 8, migrate_schema: bool = True) -> Engine:
+def make_engine(url: str | None = None, pool_size: int = 8, migrate_schema: bool = True,
+                busy_timeout_s: float = 30.0) -> Engine:
     """An engine for `url`, its schema upgraded to the newest migration (see review/migrate.py).
 
     `pool_size` caps the connections one process keeps to a server database; database calls are
-    short, so a thread beyond the cap waits (up to 30 s) for a free connection.
+    short, so a thread beyond the cap waits (up to 30 s) for a free connection. `busy_timeout_s` is how
+    long one call waits on another writer's lock (review/retry.py retries after that).
     """
     url = url or default_database_url()
     url = _normalize(url)
@@ -31,20 +33,21 @@ def make_engine(url: str | None = None, pool_size: int = 8, migrate_schema: bool
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
             cur.execute("PRAGMA synchronous=NORMAL")  # durable at each WAL checkpoint; safe with WAL
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
     else:
         try:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+            engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+                                   connect_args=_lock_timeout(url, busy_timeout_s))
         except (ArgumentError, ImportError) as exc:
             raise RuntimeError(f"DATABASE_URL names a database this app cannot use ({exc}); use sqlite:///FILE or postgresql://...") from None
     if migrate_schema:
@@ -61,6 +64,13 @@ def make_engine(url: str | None = None, pool_size: int = 8, migrate_schema: bool
                                "The user in DATABASE_URL must be allowed to create and alter tables "
                                "(on PostgreSQL 15 and later: own the database, or have CREATE on schema public).") from None
     return engine
+
+
+def _lock_timeout(url: str, seconds: float) -> dict:
+    """PostgreSQL waits for a lock without end unless told; make it give up like SQLite's busy timeout."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {"options": f"-c lock_timeout={int(seconds * 1000)}"}
 
 
 def _one_line(exc: DBAPIError) -> str:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from guardrails.types import Verdict
 from review import audit
 from review.redaction import redact_spans
+from review.retry import retry_busy
 from review.tables import (
     Conversation,
     Decision,
@@ -111,15 +112,18 @@ class Dashboard:
 
 
 class ReviewQueue:
-    def __init__(self, engine: Engine, sealer=None, claim_minutes: float = 15.0):
+    def __init__(self, engine: Engine, sealer=None, claim_minutes: float = 15.0, retries: int = 3):
         """`sealer` (review.crypto.Sealer) encrypts the original of each held reply; without one the
-        original is not kept at all and an approval releases the redacted text."""
+        original is not kept at all and an approval releases the redacted text. `retries`: more tries
+        for a write that found the database locked (review/retry.py)."""
         self.engine = engine
         self.sealer = sealer
         self.claim_minutes = claim_minutes
+        self.retries = retries
 
     # -- the chat side -------------------------------------------------------------
 
+    @retry_busy
     def start_conversation(self) -> str:
         with Session(self.engine) as s:
             conv = Conversation()
@@ -127,6 +131,7 @@ class ReviewQueue:
             s.commit()
             return conv.id
 
+    @retry_busy
     def record(self, conversation_id: str, role: str, content: str, status: MessageStatus = MessageStatus.SHOWN,
                scores: dict | None = None) -> int:
         with Session(self.engine) as s:
@@ -135,6 +140,7 @@ class ReviewQueue:
             s.commit()
             return msg.id
 
+    @retry_busy
     def hold(self, conversation_id: str, user_message: str, reply: str, verdict: Verdict) -> int:
         """Store a held reply and its review item in one transaction; returns the item id.
 
@@ -285,6 +291,7 @@ class ReviewQueue:
         """SQL condition: nobody else holds a live claim."""
         return or_(ReviewItem.claimed_by.is_(None), ReviewItem.claimed_by == moderator, ReviewItem.claim_expires_at < now)
 
+    @retry_busy
     def claim(self, item_id: int, moderator: str) -> datetime:
         """Claim a pending item for `claim_minutes`; returns when the claim expires. Raises Claimed/AlreadyDecided."""
         now = utcnow()
@@ -302,6 +309,7 @@ class ReviewQueue:
             s.commit()
         return until
 
+    @retry_busy
     def release_claim(self, item_id: int, moderator: str) -> bool:
         with Session(self.engine) as s:
             changed = s.exec(
@@ -314,6 +322,7 @@ class ReviewQueue:
             s.commit()
             return bool(changed)
 
+    @retry_busy
     def decide(self, item_id: int, moderator: str, approve: bool, note: str = "", reason_code: str = "",
                edited_reply: str | None = None) -> Decision:
         """Approve or reject a pending item. Exactly one decision per item wins.

@@ -23,6 +23,8 @@ def free_port() -> int:
 
 
 class AppServer:
+    module = "app"  # what `python -m` runs
+
     def __init__(self, workdir: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -44,7 +46,7 @@ class AppServer:
             **env,
         }
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 600) -> "AppServer":
         # Generous: several servers load their models at once, and a shared CI machine may be busy.
