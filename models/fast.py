@@ -30,7 +30,13 @@ from models.chat import ChatModel, GenerationSettings, ModelError, resolve_model
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1  # bump when what is stored changes; old folders are then ignored
-SUPPORTED = ("llama",)  # architectures the lean loop implements (SmolLM2 is one)
+SUPPORTED = ("llama",)
+# What int8 smoothing measures activations on: a typical exchange (see LeanLlama._smooth).
+CALIBRATION = [
+    {"role": "user", "content": "Tell me about the history of the bicycle, and how to look after one."},
+    {"role": "assistant", "content": "The bicycle was invented in the 19th century. Keep the chain clean and oiled, "
+     "check the tyres' pressure every week, and have the brakes looked at once a year!"},
+]  # architectures the lean loop implements (SmolLM2 is one)
 
 
 def _source_key(source: str, gguf: str | None) -> str:
@@ -284,7 +290,10 @@ class FastChatModel(ChatModel):
         settings = settings or GenerationSettings()
         started = time.perf_counter()
         state, config, tokenizer, origin = load_weights(model_id, gguf_file, cache_dir)
-        lean = LeanLlama(state, config, int8)
+        calibration = tokenizer.apply_chat_template(
+            [{"role": "system", "content": settings.system_prompt or "You are a helpful assistant."}, *CALIBRATION],
+            tokenize=True, return_dict=True)["input_ids"] if int8 else None
+        lean = LeanLlama(state, config, int8, calibration)
         del state
         source, gguf = resolve_model(model_id, gguf_file)
         name = "SmolLM2-135M-Instruct, embedded Q4_1 GGUF" if not model_id else (
