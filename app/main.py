@@ -120,6 +120,7 @@ def build_app(settings: Settings):
         openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
         openai_api_key=settings.openai_api_key, openai_timeout_s=settings.number("openai_timeout_s"),
     )
+    log.info("chat engine %s: %s", settings.engine, model.name)
     inputs = build_input_guards(settings, policy)
     log.info("input checks: injection (%s), toxicity, %s", inputs.injection.model_name,
              "personal data replaced by placeholders" if inputs.pii else "personal data passed through")

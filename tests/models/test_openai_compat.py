@@ -77,3 +77,19 @@ def test_missing_settings_are_refused_with_the_variable_named():
         OpenAIChatModel("", ALIAS)
     with pytest.raises(ValueError, match="OPENAI_MODEL"):
         OpenAIChatModel("http://127.0.0.1:1/v1", "")
+
+
+def test_the_app_chats_through_the_server(llama_server, tmp_path):
+    """The whole app with ENGINE=openai: a person's message goes to the server, the guarded reply comes back."""
+    from gradio_client import Client
+
+    from tests.app.servers import AppServer
+    from tests.app.test_api import text_of
+
+    app = AppServer(tmp_path, ENGINE="openai", OPENAI_BASE_URL=llama_server.base_url, OPENAI_MODEL=ALIAS).wait_ready()
+    try:
+        chatbot, _ = Client(app.url, verbose=False).predict("What is the capital of France?", api_name="/chat")
+        assert "Paris" in text_of(chatbot[-1])
+        assert f"{ALIAS} via {llama_server.base_url}" in app.log()
+    finally:
+        app.stop()
