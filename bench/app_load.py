@@ -44,13 +44,15 @@ def peak_rss_mb(pid: int) -> float:
 def chat(url: str, question: str, out: dict) -> None:
     from gradio_client import Client
 
+    from app.service import TYPING
+
     try:
         client = Client(url, verbose=False)
         started = time.perf_counter()
         job = client.submit(question, api_name="/chat")
         first = None
         for chatbot, _box in job:
-            if first is None and len(chatbot) >= 2 and text_of(chatbot[-1]).strip():
+            if first is None and len(chatbot) >= 2 and text_of(chatbot[-1]).strip() not in ("", TYPING):
                 first = time.perf_counter() - started
         chatbot, _box = job.result()
         out.update(first=first, total=time.perf_counter() - started, reply=text_of(chatbot[-1]))

@@ -111,8 +111,8 @@ def first_shown(service_factory, rounds: int) -> list[float]:
     for _ in range(rounds):
         service, session = service_factory(), ChatSession()
         started = time.perf_counter()
-        for messages in service.respond(session, PROMPT):
-            if messages[-1]["role"] == "assistant" and messages[-1]["content"]:
+        for _ in service.respond(session, PROMPT):
+            if session.turns[-1].status in ("streaming", "shown") and session.turns[-1].content:  # not "typing…"
                 samples.append(time.perf_counter() - started)
                 break
     return samples
