@@ -12,6 +12,7 @@ as safetensors in MODEL_CACHE_DIR, with the tokenizer, so later starts map them 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +117,17 @@ def _to_int8(weight):
     import torch
 
     scale = (weight.abs().amax(dim=1) / 127.0).clamp(min=1e-8).double()
-    return torch.quantize_per_channel(weight.float(), scale, torch.zeros_like(scale, dtype=torch.long), 0, torch.qint8)
+    with _quiet_deprecation():
+        return torch.quantize_per_channel(weight.float(), scale, torch.zeros_like(scale, dtype=torch.long), 0, torch.qint8)
+
+
+@contextlib.contextmanager
+def _quiet_deprecation():
+    """PyTorch has deprecated its quantized tensors (README, "Known limits"), but fbgemm's int8 matmul
+    still needs them; the warning would only repeat that at every start."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*")
+        yield
 
 
 def _linear(x, w):
@@ -200,7 +212,8 @@ class LeanLlama:
             layer.ln1, layer.ln2 = st[f"{i}.ln1"], st[f"{i}.ln2"]
         for key, owner, name in self._matrices():
             scale = st[key + ".scale"]
-            q = torch._make_per_channel_quantized_tensor(st[key + ".q"], scale, torch.zeros_like(scale, dtype=torch.long), 0)
+            with _quiet_deprecation():
+                q = torch._make_per_channel_quantized_tensor(st[key + ".q"], scale, torch.zeros_like(scale, dtype=torch.long), 0)
             setattr(owner, name, torch.ops.quantized.linear_prepack(q, None))
 
     def _smooth(self, calibration_ids, alpha: float = 0.4):

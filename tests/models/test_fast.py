@@ -108,3 +108,14 @@ def test_unsupported_architecture_is_refused_clearly():
 
     with pytest.raises(ValueError, match="qwen2"):
         LeanLlama({}, {"model_type": "qwen2"}, int8=False)
+
+
+def test_sampling_as_the_app_runs_it_gives_sensible_varied_replies(fast_int8):
+    """The app's defaults sample (TEMPERATURE 0.2, TOP_P 0.9); the tests above are greedy."""
+    sampling = FastChatModel(fast_int8.model, fast_int8.tokenizer, "sampling", GenerationSettings(max_new_tokens=24, temperature=1.5, top_p=0.95))
+    sampling.eos_ids = fast_int8.eos_ids
+    replies = {sampling.reply([{"role": "user", "content": "Tell me a story."}]) for _ in range(3)}
+    assert len(replies) > 1 and all(r.strip() for r in replies)
+    default = FastChatModel(fast_int8.model, fast_int8.tokenizer, "default", GenerationSettings(max_new_tokens=24))
+    default.eos_ids = fast_int8.eos_ids
+    assert "Paris" in default.reply(QUESTION)
