@@ -173,14 +173,15 @@ class LeanLlama:
         self.norm = state["model.norm.weight"].float()
         self.lm_head = state.get("lm_head.weight", self.embed).float()
         self.layers = []
+        fuse = not (int8 and int8_state is not None)  # cached int8 weights come fused already
         for i in range(self.n_layers):
             w = lambda name: state[f"model.layers.{i}.{name}"].float()  # noqa: E731
             self.layers.append(_Layer(
                 ln1=w("input_layernorm.weight"),
-                qkv=torch.cat([w("self_attn.q_proj.weight"), w("self_attn.k_proj.weight"), w("self_attn.v_proj.weight")]),
+                qkv=torch.cat([w("self_attn.q_proj.weight"), w("self_attn.k_proj.weight"), w("self_attn.v_proj.weight")]) if fuse else None,
                 o=w("self_attn.o_proj.weight"),
                 ln2=w("post_attention_layernorm.weight"),
-                gate_up=torch.cat([w("mlp.gate_proj.weight"), w("mlp.up_proj.weight")]),
+                gate_up=torch.cat([w("mlp.gate_proj.weight"), w("mlp.up_proj.weight")]) if fuse else None,
                 down=w("mlp.down_proj.weight"),
             ))
         self._rope = {}
