@@ -119,3 +119,13 @@ def test_sampling_as_the_app_runs_it_gives_sensible_varied_replies(fast_int8):
     default = FastChatModel(fast_int8.model, fast_int8.tokenizer, "default", GenerationSettings(max_new_tokens=24))
     default.eos_ids = fast_int8.eos_ids
     assert "Paris" in default.reply(QUESTION)
+
+
+def test_int8_weights_are_cached_and_reused(fast_int8, model_cache):
+    folder = cache_folder(model_cache, *resolve_model(""))
+    cached = list(folder.glob("int8-*.safetensors"))
+    assert len(cached) == 1 and cached[0].stat().st_size > 30_000_000  # about 135M int8 weights
+    before = cached[0].stat().st_mtime_ns
+    again = FastChatModel.load(settings=GREEDY, cache_dir=model_cache, int8=True)
+    assert cached[0].stat().st_mtime_ns == before  # read, not written again
+    assert again.reply(QUESTION) == fast_int8.reply(QUESTION)
