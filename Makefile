@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium postgresql migration screenshots evaluate bench robustness clean model-card bias-probe energy learn-demo
+.PHONY: run test chromium postgresql llama migration screenshots evaluate bench bench-speed robustness clean model-card bias-probe energy learn-demo
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
 
-test: $(VENV)/.dev chromium postgresql  ## set up and run the whole test suite (no network needed but the package registries)
+test: $(VENV)/.dev chromium postgresql llama  ## set up and run the whole test suite (no network needed but the package registries)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest
 
 $(VENV)/.app: requirements.txt requirements-model.txt
@@ -37,6 +37,16 @@ postgresql:
 	  echo "installing Debian's postgresql for the database tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql >/dev/null; }
+
+# A real OpenAI-compatible server for the tests (and llama.cpp's speed for bench/decode.py), in its own
+# venv so the app's install stays free of it. The first build compiles llama.cpp (6+ minutes); pip keeps
+# the wheel in its cache, so later installs take seconds.
+LLAMA_VENV := .venv-llama
+llama: $(LLAMA_VENV)/.installed
+$(LLAMA_VENV)/.installed: requirements-llama.txt
+	test -x $(LLAMA_VENV)/bin/python || $(PYTHON) -m venv $(LLAMA_VENV)
+	CMAKE_ARGS="-DGGML_CUDA=OFF" $(LLAMA_VENV)/bin/pip install --quiet -r requirements-llama.txt
+	touch $@
 
 # After changing review/tables.py: write the next schema revision, then read it and commit it.
 #   make migration m="add priority to reviewitem"
@@ -92,5 +102,10 @@ learn-demo: $(VENV)/.app
 robustness: $(VENV)/.dev chromium postgresql
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m tests.robustness
 
+# Decode speed per engine, time to first (shown) token, cold start, peak RSS, 16 concurrent sessions.
+bench-speed: $(VENV)/.app llama
+	HF_HUB_OFFLINE=1 $(PY) bench/decode.py
+	HF_HUB_OFFLINE=1 $(PY) bench/app_load.py
+
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(LLAMA_VENV) data .pytest_cache

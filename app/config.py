@@ -25,6 +25,14 @@ class Settings:
     repetition_penalty: str = _env("REPETITION_PENALTY", "1.1", "penalty on repeated tokens (1.0 = none)")
     context_tokens: str = _env("CONTEXT_TOKENS", "2048", "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)")
     torch_threads: str = _env("TORCH_THREADS", "0", "PyTorch CPU threads; 0 = PyTorch's default")
+    # engine (README, "Performance")
+    engine: str = _env("ENGINE", "fast", "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)")
+    model_cache_dir: str = _env("MODEL_CACHE_DIR", "", "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts; empty = model-cache beside the default database; 'off' = no cache")
+    model_quantize: str = _env("MODEL_QUANTIZE", "int8", "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)")
+    openai_base_url: str = _env("OPENAI_BASE_URL", "", "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1")
+    openai_model: str = _env("OPENAI_MODEL", "", "ENGINE=openai: the model name sent with each request")
+    openai_api_key: str = _env("OPENAI_API_KEY", "", "ENGINE=openai: bearer token, if the server wants one")
+    openai_timeout_s: str = _env("OPENAI_TIMEOUT_S", "60", "ENGINE=openai: seconds to wait for the server to connect or send the next piece")
     # guards
     toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)")
     toxicity_weights: str = _env("TOXICITY_WEIGHTS", "", "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)")
@@ -129,6 +137,16 @@ class Settings:
             raise ValueError("QUEUE_MAX_SIZE must be 0 (no limit) or more")
         if self.toxicity_runtime not in ("onnx", "torch"):
             raise ValueError(f"TOXICITY_RUNTIME must be 'onnx' or 'torch', not {self.toxicity_runtime!r}")
+        from models.engines import ENGINES
+
+        if self.engine not in ENGINES:
+            raise ValueError(f"ENGINE must be one of {', '.join(ENGINES)}; not {self.engine!r}")
+        if self.model_quantize not in ("int8", "none"):
+            raise ValueError(f"MODEL_QUANTIZE must be 'int8' or 'none', not {self.model_quantize!r}")
+        if self.engine == "openai" and not (self.openai_base_url and self.openai_model):
+            raise ValueError("ENGINE=openai needs OPENAI_BASE_URL and OPENAI_MODEL")
+        if self.number("openai_timeout_s") <= 0:
+            raise ValueError("OPENAI_TIMEOUT_S must be more than 0")
         if self.input_pii not in ("replace", "off"):
             raise ValueError(f"INPUT_PII must be 'replace' or 'off', not {self.input_pii!r}")
         if self.action("toxicity_action") is Action.REDACT:

@@ -18,7 +18,8 @@ from guardrails.explain import occlusion
 from guardrails.pii import PIIGuard
 from guardrails.policy import Policy, Rule
 from guardrails.toxicity import ToxicityGuard, load_toxicity_model
-from models.chat import ChatModel, GenerationSettings
+from models.chat import GenerationSettings
+from models.engines import load_chat_model
 from review.auth import LoginPolicy, ModeratorAuth, parse_moderators
 from review.crypto import Sealer
 from review.db import default_database_url, make_engine
@@ -118,7 +119,13 @@ def build_app(settings: Settings):
         context_tokens=settings.number("context_tokens", int),
         system_prompt=settings.system_prompt,
     )
-    model = ChatModel.load(settings.model_id, settings.model_gguf_file, gen)
+    model = load_chat_model(
+        settings.engine, settings.model_id, settings.model_gguf_file, gen,
+        cache_dir=settings.model_cache_dir, quantize=settings.model_quantize, threads=threads,
+        openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
+        openai_api_key=settings.openai_api_key, openai_timeout_s=settings.number("openai_timeout_s"),
+    )
+    log.info("chat engine %s: %s", settings.engine, model.name)
     inputs = build_input_guards(settings, policy)
     log.info("input checks: injection (%s), toxicity, %s", inputs.injection.model_name,
              "personal data replaced by placeholders" if inputs.pii else "personal data passed through")

@@ -97,11 +97,14 @@ class ChatModel:
             while len(turns) > 1 and turns[0]["role"] != "user":
                 turns = turns[1:]
         if turns and self._prompt_tokens(system + turns) > budget:
-            ids = self.tokenizer(turns[-1]["content"], add_special_tokens=False)["input_ids"]
             overhead = self._prompt_tokens(system + [{"role": "user", "content": ""}])
-            keep = max(1, budget - overhead)
-            turns[-1] = {"role": "user", "content": self.tokenizer.decode(ids[-keep:])}
+            turns[-1] = {"role": "user", "content": self._tail(turns[-1]["content"], max(1, budget - overhead))}
         return system + turns
+
+    def _tail(self, text: str, tokens: int) -> str:
+        """The last `tokens` tokens of `text`."""
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokenizer.decode(ids[-tokens:])
 
     def stream(self, history: list[dict], stop: threading.Event | None = None) -> Iterator[str]:
         """Yield the reply as text pieces. Raises ModelError if generation fails."""
