@@ -27,7 +27,7 @@ class Settings:
     torch_threads: str = _env("TORCH_THREADS", "0", "PyTorch CPU threads; 0 = PyTorch's default")
     # engine (README, "Performance")
     engine: str = _env("ENGINE", "fast", "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)")
-    model_cache_dir: str = _env("MODEL_CACHE_DIR", "", "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts; empty = model-cache beside the default database; 'off' = no cache")
+    model_cache_dir: str = _env("MODEL_CACHE_DIR", "", "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model its ONNX export; empty = model-cache beside the default database; 'off' = no cache")
     model_quantize: str = _env("MODEL_QUANTIZE", "int8", "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)")
     openai_base_url: str = _env("OPENAI_BASE_URL", "", "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1")
     openai_model: str = _env("OPENAI_MODEL", "", "ENGINE=openai: the model name sent with each request")
@@ -36,7 +36,7 @@ class Settings:
     # guards
     toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)")
     toxicity_weights: str = _env("TOXICITY_WEIGHTS", "", "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)")
-    toxicity_runtime: str = _env("TOXICITY_RUNTIME", "onnx", "what runs the offline toxicity model: 'onnx' (ONNX Runtime, exported once into GUARDED_CHAT_CACHE, same scores, faster; falls back to PyTorch if it fails) or 'torch'")
+    toxicity_runtime: str = _env("TOXICITY_RUNTIME", "onnx", "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; falls back to PyTorch if it fails) or 'torch'")
     detoxify_variant: str = _env("DETOXIFY_VARIANT", "unbiased", "detoxify model: original, unbiased, multilingual, original-small, unbiased-small")
     detoxify_checkpoint: str = _env("DETOXIFY_CHECKPOINT", "", "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download")
     detoxify_config_dir: str = _env("DETOXIFY_CONFIG_DIR", "", "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)")

@@ -74,6 +74,7 @@ def load_toxicity_model(
     config_dir: str | None = None,
     weights_dir: str | None = None,
     runtime: str = "onnx",
+    cache_dir: str | None = None,
 ) -> tuple[ToxicityModel, str | None]:
     """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
@@ -82,7 +83,7 @@ def load_toxicity_model(
     from guardrails.toxicity_minilm import MiniLMToxicityModel
 
     if kind == "minilm":
-        return MiniLMToxicityModel(weights_dir or None, runtime=runtime), None
+        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir)), None
     if kind == "profanity-check":
         return ProfanityCheckModel(), None
     if kind != "detoxify":
@@ -91,9 +92,15 @@ def load_toxicity_model(
         return DetoxifyModel(variant, checkpoint, config_dir), None
     except Exception as exc:  # no network, missing checkpoint, bad file
         reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
-        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime)
+        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir))
         log.warning("%s; falling back to %s", reason, fallback.name)
         return fallback, reason
+
+
+def _cache(setting: str | None):
+    from guardrails.toxicity_minilm import cache_dir
+
+    return cache_dir(setting)
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:

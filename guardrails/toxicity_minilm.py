@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -109,9 +110,16 @@ class MiniLMToxicityModel:
         return [{"toxicity": float(p)} for p in probs]
 
 
-def cache_dir() -> Path:
-    """Where derived files (exported graphs) are kept: GUARDED_CHAT_CACHE, else ~/.cache/guarded-chat."""
-    return Path(os.environ.get("GUARDED_CHAT_CACHE") or Path.home() / ".cache" / "guarded-chat")
+def cache_dir(setting: str | None = None) -> Path:
+    """MODEL_CACHE_DIR, the folder the chat engine caches into too: empty = model-cache beside the default
+    database (/data where writable, else ./data); 'off' = a fresh temporary folder, so nothing is kept."""
+    value = (os.environ.get("MODEL_CACHE_DIR", "") if setting is None else setting).strip()
+    if value == "off":
+        return Path(tempfile.mkdtemp(prefix="guarded-chat-"))
+    if value:
+        return Path(value)
+    base = Path("/data") if Path("/data").is_dir() and os.access("/data", os.W_OK) else Path("data")
+    return base / "model-cache"
 
 
 class OnnxNet:
