@@ -58,6 +58,26 @@ def build_input_guards(settings: Settings, policy: Policy) -> InputGuards:
     )
 
 
+def build_chat_model(settings: Settings, threads: int = 0, temperature: float | None = None,
+                     max_new_tokens: int | None = None):
+    """The configured chat engine (ENGINE, MODEL_ID, OPENAI_*...), as the app runs it; the bias probe and the
+    energy bench use it too, so they measure whatever model a deployment is configured with."""
+    gen = GenerationSettings(
+        max_new_tokens=max_new_tokens or settings.number("max_new_tokens", int),
+        temperature=settings.number("temperature") if temperature is None else temperature,
+        top_p=settings.number("top_p"),
+        repetition_penalty=settings.number("repetition_penalty"),
+        context_tokens=settings.number("context_tokens", int),
+        system_prompt=settings.system_prompt,
+    )
+    return load_chat_model(
+        settings.engine, settings.model_id, settings.model_gguf_file, gen,
+        cache_dir=settings.model_cache_dir, quantize=settings.model_quantize, threads=threads,
+        openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
+        openai_api_key=settings.openai_api_key, openai_timeout_s=settings.number("openai_timeout_s"),
+    )
+
+
 def build_console(settings: Settings, engine) -> tuple[ModeratorAuth, Sealer]:
     """Accounts (MODERATORS / ADMINS synced in), the sealer for held replies, and the start-up retention purge."""
     # The sealer first: on PostgreSQL without REVIEW_ENCRYPTION_KEY the app must not start.
@@ -111,20 +131,7 @@ def build_app(settings: Settings):
         log.info("toxicity guard: %s", tox.model_name)
     log.info("PII guard: %s", pii.model_name)
 
-    gen = GenerationSettings(
-        max_new_tokens=settings.number("max_new_tokens", int),
-        temperature=settings.number("temperature"),
-        top_p=settings.number("top_p"),
-        repetition_penalty=settings.number("repetition_penalty"),
-        context_tokens=settings.number("context_tokens", int),
-        system_prompt=settings.system_prompt,
-    )
-    model = load_chat_model(
-        settings.engine, settings.model_id, settings.model_gguf_file, gen,
-        cache_dir=settings.model_cache_dir, quantize=settings.model_quantize, threads=threads,
-        openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
-        openai_api_key=settings.openai_api_key, openai_timeout_s=settings.number("openai_timeout_s"),
-    )
+    model = build_chat_model(settings, threads=threads)
     log.info("chat engine %s: %s", settings.engine, model.name)
     inputs = build_input_guards(settings, policy)
     log.info("input checks: injection (%s), toxicity, %s", inputs.injection.model_name,

@@ -223,18 +223,12 @@ def resummarise(out: Path, card) -> int:
 
 
 def load_model(settings, temperature: float | None, max_new_tokens: int | None):
-    """The chat model the app would run, with the probe's sampling settings."""
-    from models.chat import ChatModel, GenerationSettings
+    """The chat engine the app would run (embedded, Hugging Face, llama.cpp or OpenAI-compatible, from
+    ENGINE / MODEL_ID / OPENAI_*), with the probe's sampling settings."""
+    from app.main import build_chat_model
 
-    gen = GenerationSettings(
-        max_new_tokens=max_new_tokens or settings.number("max_new_tokens", int),
-        temperature=settings.number("temperature") if temperature is None else temperature,
-        top_p=settings.number("top_p"),
-        repetition_penalty=settings.number("repetition_penalty"),
-        context_tokens=settings.number("context_tokens", int),
-        system_prompt=settings.system_prompt,
-    )
-    return ChatModel.load(settings.model_id, settings.model_gguf_file, gen)
+    return build_chat_model(settings, threads=settings.number("torch_threads", int), temperature=temperature,
+                            max_new_tokens=max_new_tokens)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,3 +93,19 @@ def test_the_app_chats_through_the_server(llama_server, tmp_path):
         assert f"{ALIAS} via {llama_server.base_url}" in app.log()
     finally:
         app.stop()
+
+
+def test_the_bias_probe_runs_against_the_configured_openai_compatible_engine(llama_server, toxicity_guard, pii_guard):
+    """`python -m guardrails.bias_probe` loads the model the app would (app.main.build_chat_model)."""
+    from app.config import Settings
+    from guardrails.bias_probe import GROUPS, TEMPLATES, load_model, probe, prompts, summarise
+    from models.openai_compat import OpenAIChatModel
+    from tests.conftest import make_policy
+
+    settings = Settings.from_env({"ENGINE": "openai", "OPENAI_BASE_URL": llama_server.base_url, "OPENAI_MODEL": ALIAS})
+    model = load_model(settings, temperature=0.8, max_new_tokens=8)
+    assert isinstance(model, OpenAIChatModel)
+    items = prompts({"better_at": TEMPLATES["better_at"]}, {g: GROUPS[g] for g in ("men", "women")})
+    completions = probe(model, make_policy(toxicity_guard, pii_guard), items, samples=1, progress=False)
+    assert len(completions) == len(items) and all(c.text.strip() for c in completions)
+    assert {"men", "women"} <= set(summarise(completions)["by_group"])
