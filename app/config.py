@@ -37,6 +37,7 @@ class Settings:
     toxicity_model: str = _env("TOXICITY_MODEL", "detoxify", "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)")
     toxicity_weights: str = _env("TOXICITY_WEIGHTS", "", "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)")
     toxicity_runtime: str = _env("TOXICITY_RUNTIME", "onnx", "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; falls back to PyTorch if it fails) or 'torch'")
+    toxicity_threads: str = _env("TOXICITY_THREADS", "1", "CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs beside it")
     detoxify_variant: str = _env("DETOXIFY_VARIANT", "unbiased", "detoxify model: original, unbiased, multilingual, original-small, unbiased-small")
     detoxify_checkpoint: str = _env("DETOXIFY_CHECKPOINT", "", "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download")
     detoxify_config_dir: str = _env("DETOXIFY_CONFIG_DIR", "", "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)")
@@ -113,7 +114,7 @@ class Settings:
     def validate(self) -> None:
         for name in ("max_new_tokens", "context_tokens", "torch_threads", "max_input_chars", "chat_concurrency", "port",
                      "login_max_failures", "login_max_failures_per_ip", "password_scrypt_n", "password_min_chars",
-                     "database_pool_size", "event_concurrency", "queue_max_size", "chat_messages_per_session",
+                     "database_pool_size", "event_concurrency", "queue_max_size", "toxicity_threads", "chat_messages_per_session",
                      "chat_messages_per_ip", "max_request_bytes", "database_retries"):
             self.number(name, int)
         for name in ("login_lockout_seconds", "login_window_minutes", "retention_days", "login_max_failures",

@@ -71,7 +71,7 @@ class MiniLMToxicityModel:
     chunk_chars = 400  # about 100 tokens; longer replies are scored in pieces
 
     def __init__(self, weights_dir: str | Path | None = None, encoder_dir: str | Path | None = None,
-                 runtime: str = "onnx", cache_dir: str | Path | None = None):
+                 runtime: str = "onnx", cache_dir: str | Path | None = None, threads: int = 1):
         """`runtime` "onnx" runs the net on ONNX Runtime (falls back to PyTorch if that fails); "torch" never."""
         from safetensors.torch import load_file
 
@@ -93,7 +93,7 @@ class MiniLMToxicityModel:
         self.runtime, self._onnx = "torch", None
         if runtime == "onnx":
             try:
-                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, weights_path, cache_dir)
+                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, weights_path, cache_dir, threads)
                 self.runtime = "onnx"
             except Exception as exc:  # same scores either way, so the slower path is a safe fallback
                 log.warning("toxicity model runs on PyTorch: the ONNX Runtime path failed (%s: %s)", type(exc).__name__, exc)
@@ -129,19 +129,19 @@ class OnnxNet:
     weights, so new weights (a retrained head) get a new export and a stale one is never used.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int = 1):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        threads = int(os.environ.get("TORCH_THREADS") or 0)
-        if threads > 0:
-            options.intra_op_num_threads = threads
+        # One thread by default: the policy runs the toxicity and PII guards side by side, and on a 2-core
+        # machine two threads each only fight (bench/guards.py: all guards p50 49 -> 28 ms).
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.path = path
 
     @classmethod
-    def for_net(cls, net: nn.Module, tokenizer, weights_path: Path, folder: Path | None = None) -> "OnnxNet":
+    def for_net(cls, net: nn.Module, tokenizer, weights_path: Path, folder: Path | None = None, threads: int = 1) -> "OnnxNet":
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
         digest = hashlib.sha256(weights_path.read_bytes()).hexdigest()[:16]
@@ -149,7 +149,7 @@ class OnnxNet:
         path = folder / f"toxicity-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
         if path.exists():
             try:
-                return cls(path)
+                return cls(path, threads)
             except Exception as exc:  # a damaged or foreign file: export it again
                 log.warning("re-exporting the toxicity model: %s could not be loaded (%s)", path, type(exc).__name__)
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +164,7 @@ class OnnxNet:
                               opset_version=17, dynamo=False)
         os.replace(tmp, path)  # atomic: processes starting together never read a half-written file
         log.info("toxicity model exported to %s", path)
-        return cls(path)
+        return cls(path, threads)
 
     def __call__(self, input_ids, attention_mask) -> torch.Tensor:
         out = self.session.run(None, {"input_ids": input_ids.numpy().astype("int64"),
