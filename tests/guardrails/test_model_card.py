@@ -30,7 +30,9 @@ def test_the_card_keeps_the_evaluation_and_takes_figures_from_the_files(tmp_path
         assert heading in card
     fairness = json.loads((docs / "eval" / "fairness.json").read_text())
     assert f"| queer | 0.947 | 0.882 | {fairness['fpr_by_group']['queer']:.3f} | 757 |" in card
-    assert "| PERSON | 0.819 | 1411 |" in card and "all output guards together, 100-token reply | 42.7 | 53.4 |" in card
+    pii = json.loads((docs / "eval" / "pii.json").read_text())
+    assert f"| PERSON | {pii['recall_by_entity']['PERSON']:.3f} | {pii['n_by_entity']['PERSON']} | 0.819 |" in card
+    assert "all output guards together, 100-token reply | 27.6 | 42.0 |" in card
     assert "hallucinates" in card
     # Runs not made yet say so, with the command that makes them.
     assert "Not run yet: `make bias-probe`" in card and "Not run yet: `make energy`" in card
