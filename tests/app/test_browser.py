@@ -61,6 +61,12 @@ def test_person_reports_a_reply_with_its_flag(servers):
 
     server = servers["default"]
     question = "What is the capital of France?"  # a reply the guards pass (a held one cannot be reported)
+    queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
+
+    def reports():  # other tests on this shared server may report the same question from their own chats
+        return {i.id: i for i in queue.search(ItemFilter(guard=USER_REPORT, status=None)).items if i.user_message == question}
+
+    before = reports()
     with chromium() as browser:
         page = browser.new_page()
         page.goto(server.url)
@@ -75,6 +81,5 @@ def test_person_reports_a_reply_with_its_flag(servers):
         page.locator("#chatbot").get_by_role("button", name="Report this reply").last.click()
         page.get_by_text("sent to a moderator").first.wait_for(timeout=15_000)
 
-    queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
-    reports = [i for i in queue.search(ItemFilter(guard=USER_REPORT)).items if i.user_message == question]
-    assert len(reports) == 1 and reports[0].reply
+    new = [item for item_id, item in reports().items() if item_id not in before]
+    assert len(new) == 1 and "Paris" in new[0].reply  # one click, one report
