@@ -50,28 +50,37 @@ class AppServer:
 
     def wait_ready(self, timeout: float = 600) -> "AppServer":
         # Generous: several servers load their models at once, and a shared CI machine may be busy.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"app not ready after {timeout}s:\n{self.log()}")
+        return wait_until_serving(self, self.url + "/", "app", timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def stop(self) -> None:
-        self.proc.terminate()
+        stop_process(self.proc, self._log)
+
+
+def wait_until_serving(server, url: str, what: str, timeout: float):
+    """Poll `url` until it answers 200; fail with the server's log if its process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {server.proc.returncode}:\n{server.log()}")
         try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{what} not ready after {timeout}s:\n{server.log()}")
+
+
+def stop_process(proc: subprocess.Popen, log_file) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log_file.close()
 
 
 def wait_for_pending(queue, user_message: str | None = None, timeout: float = 60.0):

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 from models.chat import EMBEDDED_GGUF, embedded_model_dir
-from tests.app.servers import free_port
+from tests.app.servers import free_port, stop_process, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 LLAMA_PYTHON = Path(os.environ.get("LLAMA_VENV", ROOT / ".venv-llama")) / "bin" / "python"
@@ -33,25 +31,10 @@ class LlamaServer:
         )
 
     def wait_ready(self, timeout: float = 300) -> "LlamaServer":
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/models", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"llama server not ready after {timeout}s:\n{self.log()}")
+        return wait_until_serving(self, self.base_url + "/models", "llama server", timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
+        stop_process(self.proc, self._log)
