@@ -69,6 +69,12 @@ def run_round(url: str, round_no: int, rng: random.Random) -> tuple[dict[int, No
     return held, decided, len(procs)
 
 
+def missing_decisions(decided: dict[int, str], items: dict, decisions: dict) -> list[int]:
+    """Acknowledged decisions the database does not hold as acknowledged (no row, or another outcome)."""
+    return [i for i, outcome in decided.items()
+            if i not in decisions or decisions[i].outcome != outcome or items[i].status != outcome]
+
+
 def test_acknowledged_items_and_decisions_survive_sigkill(figures, database_url):
     rng = random.Random(7)
     make_engine(database_url).dispose()  # schema first, so the workers race on writes, not on migrating
@@ -87,8 +93,7 @@ def test_acknowledged_items_and_decisions_survive_sigkill(figures, database_url)
                 assert s.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         engine.dispose()
         lost_items = [i for i in held if i not in items]
-        lost_decisions = [i for i, outcome in decided.items()
-                          if i not in decisions or decisions[i].outcome != outcome or items[i].status != outcome]
+        lost_decisions = missing_decisions(decided, items, decisions)
         figures.lost("held items acknowledged before SIGKILL", len(held), len(lost_items))
         figures.lost("decisions acknowledged before SIGKILL", len(decided), len(lost_decisions))
         assert killed == WORKERS * ROUNDS and len(held) >= 30 * ROUNDS and decided

@@ -21,6 +21,7 @@ from review.db import make_engine
 from review.tables import Decision, ReviewItem
 from tests.app.servers import AppServer
 from tests.app.test_api import client, moderator, pending_ids, text_of
+from tests.robustness.test_sigkill import missing_decisions
 
 PEOPLE = 3
 
@@ -102,8 +103,7 @@ def test_the_app_process_killed_under_load_keeps_what_it_acknowledged(figures, t
             decisions = {d.item_id: d for d in s.exec(select(Decision)).all()}
         engine.dispose()
         lost_items = [m for m in held if m not in stored]
-        lost_decisions = [i for i, outcome in decided.items()
-                          if i not in decisions or decisions[i].outcome != outcome or items[i].status != outcome]
+        lost_decisions = missing_decisions(decided, items, decisions)
         figures.lost("held replies acknowledged before the app's SIGKILL", len(held), len(lost_items))
         figures.lost("decisions acknowledged before the app's SIGKILL", len(decided), len(lost_decisions))
         assert lost_items == [] and lost_decisions == []
