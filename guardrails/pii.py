@@ -99,10 +99,12 @@ class PIIGuard(Guard):
             self.analyzer.registry.add_recognizer(recognizer)
         self.anonymizer = AnonymizerEngine()
         self.entities = list(entities)
+        # Read once: the name goes into every GuardResult, i.e. every check of every sentence.
+        self._model_name = f"presidio + spaCy {_model_label(self.spacy_model)}"
 
     @property
     def model_name(self) -> str:
-        return f"presidio + spaCy {_model_label(self.spacy_model)}"
+        return self._model_name
 
     def scan(self, text: str) -> GuardResult:
         results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
