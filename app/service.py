@@ -90,6 +90,9 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
     vault: Vault = field(default_factory=Vault, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Polls left that resend the conversation after a decision arrived: a poll's answer can be lost on
+    # the way to the browser, and the decision is applied to this state only once.
+    resend_polls: int = 0
 
     def messages(self) -> list[dict]:
         """What the Chatbot shows: this person's own data put back in place of the placeholders."""
@@ -249,13 +252,22 @@ class ChatService:
         log.info("reply reported by the person as item %s", item_id)
         return "Thank you: the reply was sent to a moderator for review."
 
+    RESEND_POLLS = 2
+
     def poll(self, session: ChatSession | None) -> bool:
-        """Apply moderators' decisions to this session's held replies. True if anything changed."""
-        if session is None or not session.waiting:
+        """Apply moderators' decisions to this session's held replies.
+
+        True if the conversation should be sent to the browser: something changed on this poll, or
+        on one of the last RESEND_POLLS polls (in case that answer never arrived)."""
+        if session is None:
             return False
-        decided = {o.item_id: o for o in self.queue.outcomes(session.conversation_id, session.waiting)}
+        waiting = session.waiting
+        decided = {o.item_id: o for o in self.queue.outcomes(session.conversation_id, waiting)} if waiting else {}
         if not decided:
-            return False
+            resend = session.resend_polls > 0
+            session.resend_polls = max(0, session.resend_polls - 1)
+            return resend
+        session.resend_polls = self.RESEND_POLLS
         with session.lock:
             for turn in session.turns:
                 outcome = decided.get(turn.item_id) if turn.status == "held" else None

@@ -13,7 +13,7 @@ from review.db import make_engine
 from review.queue import ReviewQueue
 from review.redaction import redact_spans
 from tests.app.servers import ADMIN, MODERATOR, SECOND_MODERATOR
-from tests.app.test_api import client, pending_ids, text_of
+from tests.app.test_api import client, pending_ids, poll, text_of
 
 
 def signed_in(server, account) -> Client:
@@ -54,7 +54,7 @@ def test_edit_and_approve_releases_the_moderators_version_to_the_person(servers)
     message, _ = mod.predict(str(item_id), "personal data", "trimmed", "Rome is the capital of Italy (edited).",
                              api_name="/approve_edited")
     assert "edited version was released" in message
-    assert text_of(person.predict(api_name="/poll")[-1]) == "Rome is the capital of Italy (edited)."
+    assert text_of(poll(person)[-1]) == "Rome is the capital of Italy (edited)."
     assert [a for _, a in events(server, item_id)][-2:] == ["edited", "decided"]
 
 

@@ -90,6 +90,8 @@ def test_held_reply_is_never_shown_then_released_on_approval(strict_service, que
     assert strict_service.poll(session) is True
     assert session.messages()[-1]["content"] == item.reply
     assert session.history()[-1] == {"role": "assistant", "content": item.reply}
+    # A poll's answer can be lost on the way; the next polls send the conversation again, then stop.
+    assert [strict_service.poll(session) for _ in range(strict_service.RESEND_POLLS + 1)] == [True] * strict_service.RESEND_POLLS + [False]
 
 
 def test_rejected_reply_becomes_a_polite_refusal(strict_service, queue):

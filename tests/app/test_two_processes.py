@@ -7,7 +7,7 @@ from gradio_client import Client
 from app.service import HELD_NOTICE, REFUSAL
 from review.crypto import generate_key
 from tests.app.servers import AppServer
-from tests.app.test_api import client, moderator, pending_ids, text_of
+from tests.app.test_api import client, moderator, pending_ids, poll, text_of
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -48,11 +48,11 @@ def test_a_reply_held_in_one_process_is_released_by_a_moderator_on_the_other(two
     mod = moderator(second)  # signed in on the other process only
     alice_item, bob_item = _item_for(mod, "What is the capital of France?"), _item_for(mod, "Name a colour.")
     mod.predict(str(alice_item), "false positive", "fine", api_name="/approve")
-    assert "Paris" in text_of(alice.predict(api_name="/poll")[-1])
-    assert not isinstance(bob.predict(api_name="/poll"), list)  # Bob's reply is still held
+    assert "Paris" in text_of(poll(alice)[-1])
+    assert not isinstance(poll(bob), list)  # Bob's reply is still held
 
     mod.predict(str(bob_item), "other", "", api_name="/reject")
-    assert text_of(bob.predict(api_name="/poll")[-1]) == REFUSAL
+    assert text_of(poll(bob)[-1]) == REFUSAL
 
 
 def test_moderators_on_both_processes_cannot_both_decide_one_item(two_servers):
