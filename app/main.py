@@ -35,7 +35,7 @@ def build_policy(settings: Settings) -> tuple[Policy, str | None]:
     tox_model, fallback = load_toxicity_model(
         settings.toxicity_model, settings.detoxify_variant, settings.detoxify_checkpoint, settings.detoxify_config_dir,
         settings.toxicity_weights, settings.toxicity_runtime, settings.model_cache_dir,
-        settings.number("toxicity_threads", int),
+        settings.number("toxicity_threads", int), settings.toxicity_quantize,
     )
     entities = [e.strip() for e in settings.pii_entities.split(",") if e.strip()]
     guards = [ToxicityGuard(tox_model), PIIGuard(entities, settings.spacy_model or None)]

@@ -130,7 +130,8 @@ def toxicity_guard():
     s = Settings.from_env()
     model, fallback = load_toxicity_model(s.toxicity_model, s.detoxify_variant, s.detoxify_checkpoint,
                                           s.detoxify_config_dir, s.toxicity_weights, s.toxicity_runtime,
-                                          s.model_cache_dir, s.number("toxicity_threads", int))
+                                          s.model_cache_dir, s.number("toxicity_threads", int),
+                                          s.toxicity_quantize)
     if fallback:
         progress(f"note: {fallback}; evaluating the fallback model {model.name}")
     return ToxicityGuard(model), s.number("toxicity_threshold")

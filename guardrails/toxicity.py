@@ -76,6 +76,7 @@ def load_toxicity_model(
     runtime: str = "onnx",
     cache_dir: str | None = None,
     threads: int = 1,
+    quantize: str = "int8",
 ) -> tuple[ToxicityModel, str | None]:
     """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
@@ -84,7 +85,8 @@ def load_toxicity_model(
     from guardrails.toxicity_minilm import MiniLMToxicityModel
 
     if kind == "minilm":
-        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads), None
+        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads,
+                                   quantize=quantize), None
     if kind == "profanity-check":
         return ProfanityCheckModel(), None
     if kind != "detoxify":
@@ -93,7 +95,8 @@ def load_toxicity_model(
         return DetoxifyModel(variant, checkpoint, config_dir), None
     except Exception as exc:  # no network, missing checkpoint, bad file
         reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
-        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads)
+        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads,
+                                   quantize=quantize)
         log.warning("%s; falling back to %s", reason, fallback.name)
         return fallback, reason
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).parent / "weights" / "toxicity"
 RUNTIMES = ("onnx", "torch")
+QUANTIZE = ("int8", "none")
 _EMOJI_NAME = re.compile(r":([a-z0-9_\-]+):")
 
 
@@ -71,8 +72,12 @@ class MiniLMToxicityModel:
     chunk_chars = 400  # about 100 tokens; longer replies are scored in pieces
 
     def __init__(self, weights_dir: str | Path | None = None, encoder_dir: str | Path | None = None,
-                 runtime: str = "onnx", cache_dir: str | Path | None = None, threads: int = 1):
-        """`runtime` "onnx" runs the net on ONNX Runtime (falls back to PyTorch if that fails); "torch" never."""
+                 runtime: str = "onnx", cache_dir: str | Path | None = None, threads: int = 1,
+                 quantize: str = "int8"):
+        """`runtime` "onnx" runs the net on ONNX Runtime (falls back to PyTorch if that fails); "torch" never.
+
+        `quantize` "int8" runs ONNX Runtime's int8 matmuls (weights per channel, activations per call);
+        "none" keeps float32, whose scores equal PyTorch's. PyTorch always runs float32."""
         from safetensors.torch import load_file
 
         folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
@@ -90,11 +95,15 @@ class MiniLMToxicityModel:
         self.name = f"guarded-chat MiniLM toxicity {self.meta.get('version', '')}".strip()
         if runtime not in RUNTIMES:
             raise ValueError(f"TOXICITY_RUNTIME must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-        self.runtime, self._onnx = "torch", None
+        if quantize not in QUANTIZE:
+            raise ValueError(f"TOXICITY_QUANTIZE must be one of {', '.join(QUANTIZE)}, not {quantize!r}")
+        self.runtime, self.quantize, self._onnx = "torch", "none", None
         if runtime == "onnx":
             try:
-                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, weights_path, cache_dir, threads)
-                self.runtime = "onnx"
+                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, weights_path, cache_dir, threads, quantize)
+                self.runtime, self.quantize = "onnx", quantize
+                if quantize == "int8":  # recorded with every verdict, so a review shows which net judged
+                    self.name += " (int8)"
             except Exception as exc:  # same scores either way, so the slower path is a safe fallback
                 log.warning("toxicity model runs on PyTorch: the ONNX Runtime path failed (%s: %s)", type(exc).__name__, exc)
 
@@ -123,10 +132,10 @@ def cache_dir(setting: str | None = None) -> Path:
 
 
 class OnnxNet:
-    """The same network run by ONNX Runtime: identical scores (to ~1e-6), about 1.5x faster on CPU.
+    """The same network run by ONNX Runtime: in float32 the same scores (to ~1e-6); in int8 about 1.5x faster.
 
-    The graph is exported from the loaded PyTorch net once and cached under a name that hashes the
-    weights, so new weights (a retrained head) get a new export and a stale one is never used.
+    The graph is exported from the loaded PyTorch net once (and quantized once) and cached under a name
+    that hashes the weights, so new weights (a retrained head) get a new export and a stale one is never used.
     """
 
     def __init__(self, path: Path, threads: int = 1):
@@ -141,32 +150,59 @@ class OnnxNet:
         self.path = path
 
     @classmethod
-    def for_net(cls, net: nn.Module, tokenizer, weights_path: Path, folder: Path | None = None, threads: int = 1) -> "OnnxNet":
+    def for_net(cls, net: nn.Module, tokenizer, weights_path: Path, folder: Path | None = None, threads: int = 1,
+                quantize: str = "none") -> "OnnxNet":
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
         digest = hashlib.sha256(weights_path.read_bytes()).hexdigest()[:16]
         folder = Path(folder) if folder else cache_dir()
-        path = folder / f"toxicity-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
+        exported = folder / f"toxicity-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
+        path = exported.with_name(f"{exported.stem}-int8.onnx") if quantize == "int8" else exported
         if path.exists():
             try:
                 return cls(path, threads)
-            except Exception as exc:  # a damaged or foreign file: export it again
-                log.warning("re-exporting the toxicity model: %s could not be loaded (%s)", path, type(exc).__name__)
+            except Exception as exc:  # a damaged or foreign file: make it again
+                log.warning("remaking the toxicity model: %s could not be loaded (%s)", path, type(exc).__name__)
         folder.mkdir(parents=True, exist_ok=True)
-        sample = tokenizer(["an example sentence to trace the graph"], return_tensors="pt")
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with warnings.catch_warnings():  # the exporter's notes on how it maps indexing ops
-            warnings.simplefilter("ignore")
-            torch.onnx.export(net, (sample["input_ids"], sample["attention_mask"]), str(tmp),
-                              input_names=["input_ids", "attention_mask"], output_names=["logit"],
-                              dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                            "attention_mask": {0: "batch", 1: "tokens"}, "logit": {0: "batch"}},
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, path)  # atomic: processes starting together never read a half-written file
-        log.info("toxicity model exported to %s", path)
+        if quantize == "none" or not exported.exists():
+            _export(net, tokenizer, exported)
+        if quantize == "int8":
+            try:
+                _quantize(exported, path)
+            except Exception:  # the float32 export itself was damaged: export again, once
+                _export(net, tokenizer, exported)
+                _quantize(exported, path)
         return cls(path, threads)
 
     def __call__(self, input_ids, attention_mask) -> torch.Tensor:
         out = self.session.run(None, {"input_ids": input_ids.numpy().astype("int64"),
                                       "attention_mask": attention_mask.numpy().astype("int64")})[0]
         return torch.from_numpy(out)
+
+
+def _export(net: nn.Module, tokenizer, path: Path) -> None:
+    sample = tokenizer(["an example sentence to trace the graph"], return_tensors="pt")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with warnings.catch_warnings():  # the exporter's notes on how it maps indexing ops
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (sample["input_ids"], sample["attention_mask"]), str(tmp),
+                          input_names=["input_ids", "attention_mask"], output_names=["logit"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "logit": {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    os.replace(tmp, path)  # atomic: processes starting together never read a half-written file
+    log.info("toxicity model exported to %s", path)
+
+
+def _quantize(source: Path, path: Path) -> None:
+    """int8 weights, one scale per output channel, for every MatMul; activations are quantized per call.
+
+    Per channel matters: per-tensor scales moved 9% of hatemoji's decisions across the threshold
+    (PyTorch's quantize_dynamic); per channel moves about 2%, with the same accuracy (README).
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
+    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+    os.replace(tmp, path)
+    log.info("toxicity model quantized to int8 at %s", path)

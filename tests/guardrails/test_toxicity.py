@@ -104,32 +104,54 @@ def test_chunks_cover_the_whole_text_within_the_size():
 def test_onnx_runtime_gives_the_torch_scores_and_reuses_its_export(tmp_path):
     texts = ["Have a lovely day.", "You are a worthless idiot and everyone hates you.", "I don't hate gay people."]
     torch_model = MiniLMToxicityModel(runtime="torch")
-    onnx_model = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    onnx_model = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="none")
     assert (torch_model.runtime, onnx_model.runtime) == ("torch", "onnx")
     for a, b in zip(torch_model.predict(texts), onnx_model.predict(texts)):
         assert abs(a["toxicity"] - b["toxicity"]) < 1e-4
     [export] = tmp_path.glob("toxicity-*.onnx")
     stamp = export.stat().st_mtime_ns
-    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="none")
     assert again._onnx.path == export and export.stat().st_mtime_ns == stamp  # loaded, not exported again
+
+
+def test_int8_is_a_smaller_cached_copy_that_scores_close_to_float32(tmp_path):
+    texts = ["Have a lovely day.", "You are a worthless idiot and everyone hates you.", "I don't hate gay people.",
+             "Thanks, the recipe worked perfectly.", "People like you should be wiped out."]
+    exact = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="none")
+    int8 = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="int8")
+    assert int8.quantize == "int8" and int8.name.endswith("(int8)") and not exact.name.endswith("(int8)")
+    assert int8._onnx.path != exact._onnx.path
+    assert int8._onnx.path.stat().st_size < 0.7 * exact._onnx.path.stat().st_size  # the embeddings stay float32
+    a, b = [p["toxicity"] for p in exact.predict(texts)], [p["toxicity"] for p in int8.predict(texts)]
+    assert max(abs(x - y) for x, y in zip(a, b)) < 0.1
+    assert [x >= 0.5 for x in a] == [y >= 0.5 for y in b]
+    stamp = int8._onnx.path.stat().st_mtime_ns
+    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)  # int8 is the default
+    assert again._onnx.path == int8._onnx.path and again._onnx.path.stat().st_mtime_ns == stamp
 
 
 def test_a_damaged_export_is_made_again_and_without_onnx_runtime_torch_answers(tmp_path, monkeypatch):
     good = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
-    [export] = tmp_path.glob("toxicity-*.onnx")
-    export.write_bytes(b"not an onnx graph")  # a damaged cache file
+    exports = sorted(tmp_path.glob("toxicity-*.onnx"))
+    assert sorted(p.name.endswith("-int8.onnx") for p in exports) == [False, True]  # the float32 export and its int8 copy
+    for export in exports:
+        export.write_bytes(b"not an onnx graph")  # damaged cache files
     again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
-    assert again.runtime == "onnx" and export.stat().st_size > 1000
+    assert again.runtime == "onnx" and all(p.stat().st_size > 1000 for p in exports)
+    assert again.predict(["hello"]) == good.predict(["hello"])
     # A machine without onnxruntime (stood in for by hiding the module) runs the same net on PyTorch.
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
     fallback = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
-    assert fallback.runtime == "torch"
-    assert abs(fallback.predict(["hello"])[0]["toxicity"] - good.predict(["hello"])[0]["toxicity"]) < 1e-4
+    assert (fallback.runtime, fallback.quantize) == ("torch", "none")
+    exact = MiniLMToxicityModel(runtime="torch")
+    assert abs(fallback.predict(["hello"])[0]["toxicity"] - exact.predict(["hello"])[0]["toxicity"]) < 1e-6
 
 
 def test_unknown_runtime_is_a_clear_error():
     with pytest.raises(ValueError, match="TOXICITY_RUNTIME"):
         MiniLMToxicityModel(runtime="tensorrt")
+    with pytest.raises(ValueError, match="TOXICITY_QUANTIZE"):
+        MiniLMToxicityModel(quantize="int4")
 
 
 def test_a_growing_reply_rescores_only_its_changed_chunk(toxicity_guard):
