@@ -166,10 +166,16 @@ def evaluate_binary(guard, threshold: float, texts, labels) -> tuple[dict, np.nd
 
 
 def cmd_toxicity(args, make_guard=toxicity_guard) -> dict:
-    _, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive, where=args.where)
+    frame, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive,
+                                             extra=[args.by] if args.by else [], where=args.where)
     guard, threshold = make_guard()
     threshold = args.threshold if args.threshold is not None else threshold
     result, scores = evaluate_binary(guard, threshold, texts, labels)
+    if args.by:  # e.g. a functional test suite's behaviours: where exactly does the guard fail?
+        groups = frame[args.by].astype(str).to_numpy()
+        right = (scores >= threshold) == labels
+        result["accuracy_by_group"] = {g: float(right[groups == g].mean()) for g in sorted(set(groups))}
+        result["n_by_group"] = {g: int((groups == g).sum()) for g in sorted(set(groups))}
     if args.report:
         write_report(args.report, args.command, result, roc=(labels, scores))
     return result
@@ -296,6 +302,8 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--threshold", type=float, help="override the configured threshold")
         c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE (repeatable), e.g. split=test")
         c.add_argument("--report", metavar="DIR")
+        if name != "fairness":
+            c.add_argument("--by", metavar="COL", help="also report accuracy per value of COL (e.g. a test suite's functionality)")
         if name == "fairness":
             c.add_argument("--group-col")
             c.add_argument("--groups-from-terms", action="store_true", help="group = first identity term in the text")

@@ -42,6 +42,16 @@ def test_toxicity_command_reports_the_agreed_keys(tmp_path):
     assert (tmp_path / "rep" / "report.md").exists() and (tmp_path / "rep" / "toxicity_roc.png").exists()
 
 
+def test_accuracy_per_behaviour_of_a_functional_suite(tmp_path):
+    data = tmp_path / "functional.csv"
+    subprocess.run([sys.executable, "-m", "training.toxicity_templates", "--held-out", "--out", str(data)], cwd=ROOT, check=True)
+    result = run_cli("toxicity", "--data", str(data), "--by", "family", env={"TOXICITY_MODEL": "minilm"})
+    assert set(result["accuracy_by_group"]) >= {"hateful", "negation", "counter_speech", "identity_neutral"}
+    assert sum(result["n_by_group"].values()) == result["n"]
+    weighted = sum(result["accuracy_by_group"][g] * n for g, n in result["n_by_group"].items()) / result["n"]
+    assert weighted == pytest.approx(result["accuracy"])
+
+
 def test_fairness_command_groups_from_terms(tmp_path):
     data = tmp_path / "fair.csv"
     data.write_text("text,label\nI am a gay man,0\nI am a muslim woman,0\nMuslims are vermin,1\nNo identity here,0\n")
