@@ -2,9 +2,11 @@
 and the server's peak RSS.
 
     python bench/app_load.py [--sessions 16] [--tokens 64] [--engine fast]
+    python bench/app_load.py --startup-only --warm-starts 5 [--cache DIR]   # start-up figures only
 
-Starts `python -m app` on a free local port (tests/app/servers.py) twice: once with an empty model
-cache, once with the cache the first start wrote. Each session is its own gradio_client Client
+Starts `python -m app` on a free local port (tests/app/servers.py): once with an empty model
+cache, then --warm-starts times with the cache the first start wrote (with --cache DIR that already
+holds a warm cache, the empty-cache start is skipped). Each session is its own gradio_client Client
 sending one message; "first token" is the first time the reply shows any text (after the guards
 passed its first sentence).
 """
@@ -32,6 +34,10 @@ def text_of(message: dict) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return content
+
+
+def loadavg() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())  # 1, 5 and 15 minutes
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -76,20 +82,36 @@ def main() -> None:
     p.add_argument("--sessions", type=int, default=16)
     p.add_argument("--tokens", type=int, default=64)
     p.add_argument("--engine", default="fast")
+    p.add_argument("--warm-starts", type=int, default=1, help="starts with the warm cache (the median is printed too)")
+    p.add_argument("--cache", default="", help="model cache folder to use and keep (default: a new temporary one)")
+    p.add_argument("--startup-only", action="store_true", help="only the start-up figures, no concurrent sessions")
     args = p.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    cache = args.cache or str(workdir / "model-cache")
+    print(f"machine: {os.cpu_count()} cores, load average {loadavg()}; ENGINE={args.engine}, "
+          f"MAX_NEW_TOKENS={args.tokens}, defaults otherwise (CHAT_CONCURRENCY etc.)\n")
+    if not (Path(cache).is_dir() and any(Path(cache).iterdir())):
+        cold, ready, first, out = start(workdir, cache, args.engine, args.tokens)
+        cold.stop()
+        print(f"start-up, empty model cache:  app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
+    readies, firsts = [], []
+    for i in range(max(1, args.warm_starts)):
+        server, ready, first, out = start(workdir, cache, args.engine, args.tokens)
+        readies.append(ready)
+        firsts.append(first)
+        print(f"start-up, warm model cache:   app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}"
+              f"  (load average {loadavg()})")
+        if i < args.warm_starts - 1 or args.startup_only:
+            server.stop()
+    if len(readies) > 1:
+        print(f"warm cache, median of {len(readies)}: app ready {statistics.median(readies):5.1f} s, "
+              f"first reply {statistics.median(firsts):5.1f} s")
+    if args.startup_only:
+        return
     from transformers import AutoTokenizer
 
     from models.chat import EMBEDDED_GGUF, embedded_model_dir
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-app-"))
-    cache = str(workdir / "model-cache")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; ENGINE={args.engine}, "
-          f"MAX_NEW_TOKENS={args.tokens}, defaults otherwise (CHAT_CONCURRENCY etc.)\n")
-    cold, ready, first, out = start(workdir, cache, args.engine, args.tokens)
-    cold.stop()
-    print(f"start-up, empty model cache:  app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
-    server, ready, first, out = start(workdir, cache, args.engine, args.tokens)
-    print(f"start-up, warm model cache:   app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
     try:
         results = [{} for _ in range(args.sessions)]
         threads = [threading.Thread(target=chat, args=(server.url, QUESTIONS[i % len(QUESTIONS)], results[i]))
