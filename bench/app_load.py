@@ -66,14 +66,21 @@ def chat(url: str, question: str, out: dict) -> None:
         out.update(error=f"{type(exc).__name__}: {exc}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: on a shared machine it varies far less than wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(workdir: Path, cache: str, engine: str, tokens: int):
     from tests.app.servers import AppServer
 
     started = time.perf_counter()
     server = AppServer(workdir, ENGINE=engine, MODEL_CACHE_DIR=cache, MAX_NEW_TOKENS=str(tokens)).wait_ready()
     ready = time.perf_counter() - started
-    out: dict = {}
+    out: dict = {"cpu_ready": cpu_seconds(server.proc.pid)}
     chat(server.url, QUESTIONS[0], out)
+    out["cpu_first"] = cpu_seconds(server.proc.pid)
     return server, ready, ready + out.get("total", float("nan")), out
 
 
@@ -94,18 +101,19 @@ def main() -> None:
         cold, ready, first, out = start(workdir, cache, args.engine, args.tokens)
         cold.stop()
         print(f"start-up, empty model cache:  app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
-    readies, firsts = [], []
+    readies, firsts, cpus = [], [], []
     for i in range(max(1, args.warm_starts)):
         server, ready, first, out = start(workdir, cache, args.engine, args.tokens)
         readies.append(ready)
         firsts.append(first)
+        cpus.append(out["cpu_first"])
         print(f"start-up, warm model cache:   app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}"
-              f"  (load average {loadavg()})")
+              f" (server CPU {out['cpu_ready']:4.1f} s / {out['cpu_first']:4.1f} s; load average {loadavg()})")
         if i < args.warm_starts - 1 or args.startup_only:
             server.stop()
     if len(readies) > 1:
         print(f"warm cache, median of {len(readies)}: app ready {statistics.median(readies):5.1f} s, "
-              f"first reply {statistics.median(firsts):5.1f} s")
+              f"first reply {statistics.median(firsts):5.1f} s, server CPU to first reply {statistics.median(cpus):4.1f} s")
     if args.startup_only:
         return
     from transformers import AutoTokenizer

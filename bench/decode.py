@@ -48,7 +48,7 @@ print(json.dumps({"load": load, "runs": out}))
 """
 
 COLD_CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from models.chat import GenerationSettings
@@ -56,7 +56,7 @@ from models.fast import FastChatModel
 model = FastChatModel.load(settings=GenerationSettings(temperature=0, max_new_tokens=32), cache_dir=sys.argv[2])
 loaded = time.perf_counter() - t0
 model.reply([{"role": "user", "content": "What is the capital of France?"}])
-print(json.dumps({"loaded": loaded, "first_reply": time.perf_counter() - t0}))
+print(json.dumps({"loaded": loaded, "first_reply": time.perf_counter() - t0, "cpu": sum(os.times()[:2])}))
 """
 
 
@@ -134,16 +134,17 @@ def cold_starts(cache: str, warm_starts: int, threads: int) -> None:
     if not any(Path(cache).iterdir()):
         data = cold_start(cache, threads)
         print(f"  empty cache: model ready {data['loaded']:5.1f} s, first reply {data['first_reply']:5.1f} s")
-    loaded, first = [], []
+    loaded, first, cpu = [], [], []
     for _ in range(max(1, warm_starts)):
         data = cold_start(cache, threads)
         loaded.append(data["loaded"])
         first.append(data["first_reply"])
+        cpu.append(data["cpu"])
         print(f"  warm cache:  model ready {data['loaded']:5.1f} s, first reply {data['first_reply']:5.1f} s"
-              f"  (load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())})")
+              f" (CPU {data['cpu']:4.1f} s; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())})")
     if len(first) > 1:
         print(f"  warm cache, median of {len(first)}: model ready {statistics.median(loaded):5.1f} s, "
-              f"first reply {statistics.median(first):5.1f} s")
+              f"first reply {statistics.median(first):5.1f} s, CPU {statistics.median(cpu):4.1f} s")
 
 
 def main() -> None:
