@@ -2,9 +2,11 @@
 and the server's peak RSS.
 
     python bench/app_load.py [--sessions 16] [--tokens 64] [--engine fast]
+    python bench/app_load.py --startup-only --warm-starts 5 [--cache DIR]   # start-up figures only
 
-Starts `python -m app` on a free local port (tests/app/servers.py) twice: once with an empty model
-cache, once with the cache the first start wrote. Each session is its own gradio_client Client
+Starts `python -m app` on a free local port (tests/app/servers.py): once with an empty model
+cache, then --warm-starts times with the cache the first start wrote (with --cache DIR that already
+holds a warm cache, the empty-cache start is skipped). Each session is its own gradio_client Client
 sending one message; "first token" is the first time the reply shows any text (after the guards
 passed its first sentence).
 """
@@ -34,6 +36,10 @@ def text_of(message: dict) -> str:
     return content
 
 
+def loadavg() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())  # 1, 5 and 15 minutes
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):  # the kernel's high-water mark of resident memory
@@ -60,14 +66,21 @@ def chat(url: str, question: str, out: dict) -> None:
         out.update(error=f"{type(exc).__name__}: {exc}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: on a shared machine it varies far less than wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(workdir: Path, cache: str, engine: str, tokens: int):
     from tests.app.servers import AppServer
 
     started = time.perf_counter()
     server = AppServer(workdir, ENGINE=engine, MODEL_CACHE_DIR=cache, MAX_NEW_TOKENS=str(tokens)).wait_ready()
     ready = time.perf_counter() - started
-    out: dict = {}
+    out: dict = {"cpu_ready": cpu_seconds(server.proc.pid)}
     chat(server.url, QUESTIONS[0], out)
+    out["cpu_first"] = cpu_seconds(server.proc.pid)
     return server, ready, ready + out.get("total", float("nan")), out
 
 
@@ -76,20 +89,37 @@ def main() -> None:
     p.add_argument("--sessions", type=int, default=16)
     p.add_argument("--tokens", type=int, default=64)
     p.add_argument("--engine", default="fast")
+    p.add_argument("--warm-starts", type=int, default=1, help="starts with the warm cache (the median is printed too)")
+    p.add_argument("--cache", default="", help="model cache folder to use and keep (default: a new temporary one)")
+    p.add_argument("--startup-only", action="store_true", help="only the start-up figures, no concurrent sessions")
     args = p.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    cache = args.cache or str(workdir / "model-cache")
+    print(f"machine: {os.cpu_count()} cores, load average {loadavg()}; ENGINE={args.engine}, "
+          f"MAX_NEW_TOKENS={args.tokens}, defaults otherwise (CHAT_CONCURRENCY etc.)\n")
+    if not (Path(cache).is_dir() and any(Path(cache).iterdir())):
+        cold, ready, first, out = start(workdir, cache, args.engine, args.tokens)
+        cold.stop()
+        print(f"start-up, empty model cache:  app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
+    readies, firsts, cpus = [], [], []
+    for i in range(max(1, args.warm_starts)):
+        server, ready, first, out = start(workdir, cache, args.engine, args.tokens)
+        readies.append(ready)
+        firsts.append(first)
+        cpus.append(out["cpu_first"])
+        print(f"start-up, warm model cache:   app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}"
+              f" (server CPU {out['cpu_ready']:4.1f} s / {out['cpu_first']:4.1f} s; load average {loadavg()})")
+        if i < args.warm_starts - 1 or args.startup_only:
+            server.stop()
+    if len(readies) > 1:
+        print(f"warm cache, median of {len(readies)}: app ready {statistics.median(readies):5.1f} s, "
+              f"first reply {statistics.median(firsts):5.1f} s, server CPU to first reply {statistics.median(cpus):4.1f} s")
+    if args.startup_only:
+        return
     from transformers import AutoTokenizer
 
     from models.chat import EMBEDDED_GGUF, embedded_model_dir
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-app-"))
-    cache = str(workdir / "model-cache")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; ENGINE={args.engine}, "
-          f"MAX_NEW_TOKENS={args.tokens}, defaults otherwise (CHAT_CONCURRENCY etc.)\n")
-    cold, ready, first, out = start(workdir, cache, args.engine, args.tokens)
-    cold.stop()
-    print(f"start-up, empty model cache:  app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
-    server, ready, first, out = start(workdir, cache, args.engine, args.tokens)
-    print(f"start-up, warm model cache:   app ready {ready:5.1f} s, first reply {first:5.1f} s {out.get('error', '')}")
     try:
         results = [{} for _ in range(args.sessions)]
         threads = [threading.Thread(target=chat, args=(server.url, QUESTIONS[i % len(QUESTIONS)], results[i]))

@@ -2,6 +2,7 @@
 cold start to first reply, and int8's agreement with float32. One run, so the ratios hold.
 
     python bench/decode.py [--rounds 3] [--tokens 96] [--threads 1,2]
+    python bench/decode.py --cold-only --warm-starts 5 [--cache DIR]   # only the new-process start-up figures
 
 Engines: transformers' generate on the embedded GGUF (the old default), the fast engine in float32
 and int8, and llama.cpp (llama-cpp-python, from .venv-llama or this venv) on the same GGUF, all
@@ -47,7 +48,7 @@ print(json.dumps({"load": load, "runs": out}))
 """
 
 COLD_CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from models.chat import GenerationSettings
@@ -55,7 +56,7 @@ from models.fast import FastChatModel
 model = FastChatModel.load(settings=GenerationSettings(temperature=0, max_new_tokens=32), cache_dir=sys.argv[2])
 loaded = time.perf_counter() - t0
 model.reply([{"role": "user", "content": "What is the capital of France?"}])
-print(json.dumps({"loaded": loaded, "first_reply": time.perf_counter() - t0}))
+print(json.dumps({"loaded": loaded, "first_reply": time.perf_counter() - t0, "cpu": sum(os.times()[:2])}))
 """
 
 
@@ -118,12 +119,49 @@ def first_shown(service_factory, rounds: int) -> list[float]:
     return samples
 
 
+def cold_start(folder: str, threads: int) -> dict:
+    """A new process: import, load the fast int8 engine from `folder`, answer one question."""
+    out = subprocess.run([sys.executable, "-c", COLD_CHILD, str(ROOT), folder], capture_output=True, text=True,
+                         timeout=900, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+    if out.returncode != 0:
+        raise RuntimeError(f"cold-start child failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_starts(cache: str, warm_starts: int, threads: int) -> None:
+    """Model only, a new process each: once with an empty cache (unless `cache` is warm already), then warm."""
+    print("start-up to the first reply, fast engine int8, a new process each:")
+    if not any(Path(cache).iterdir()):
+        data = cold_start(cache, threads)
+        print(f"  empty cache: model ready {data['loaded']:5.1f} s, first reply {data['first_reply']:5.1f} s")
+    loaded, first, cpu = [], [], []
+    for _ in range(max(1, warm_starts)):
+        data = cold_start(cache, threads)
+        loaded.append(data["loaded"])
+        first.append(data["first_reply"])
+        cpu.append(data["cpu"])
+        print(f"  warm cache:  model ready {data['loaded']:5.1f} s, first reply {data['first_reply']:5.1f} s"
+              f" (CPU {data['cpu']:4.1f} s; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    if len(first) > 1:
+        print(f"  warm cache, median of {len(first)}: model ready {statistics.median(loaded):5.1f} s, "
+              f"first reply {statistics.median(first):5.1f} s, CPU {statistics.median(cpu):4.1f} s")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--tokens", type=int, default=96)
     p.add_argument("--threads", default="1,2")
+    p.add_argument("--cold-only", action="store_true", help="only the new-process start-up figures")
+    p.add_argument("--warm-starts", type=int, default=1, help="new processes started with the warm cache")
+    p.add_argument("--cache", default="", help="with --cold-only: cache folder to use and keep")
     args = p.parse_args()
+    if args.cold_only:
+        print(f"machine: {os.cpu_count()} cores, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+        cache = args.cache or tempfile.mkdtemp(prefix="bench-cold-")
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        cold_starts(cache, args.warm_starts, int(args.threads.split(",")[0]))
+        return
     import logging
 
     logging.disable(logging.WARNING)
@@ -212,11 +250,8 @@ def main() -> None:
     print("\nstart-up, in this process (imports already done):")
     for name, seconds in starts.items():
         print(f"  {name:50} {seconds:6.1f} s")
-    for label, folder in (("cold cache", tempfile.mkdtemp(prefix="bench-cold-")), ("warm cache", cache)):
-        out = subprocess.run([sys.executable, "-c", COLD_CHILD, str(ROOT), folder], capture_output=True, text=True,
-                             timeout=900, env={**os.environ, "OMP_NUM_THREADS": str(threads[0])})
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"  new process, fast engine, {label}: model ready {data['loaded']:.1f} s, first reply {data['first_reply']:.1f} s")
+    print()
+    cold_starts(tempfile.mkdtemp(prefix="bench-cold-"), args.warm_starts, threads[0])
 
 
 if __name__ == "__main__":

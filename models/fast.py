@@ -7,7 +7,8 @@ gate/up are fused into one matmul each, and the KV cache is allocated once per r
 "Performance", has the figures behind each step.
 
 Cold start: transformers needs about 20 s to dequantize a GGUF. The dequantized weights are saved once
-as safetensors in MODEL_CACHE_DIR, with the tokenizer, so later starts map them in about a second.
+as safetensors in MODEL_CACHE_DIR, with the tokenizer and the int8 weights, so later starts map them
+and need not import transformers at all (models/tokenizer.py reads the tokenizer).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.chat import ChatModel, GenerationSettings, ModelError, resolve_model
+from models.tokenizer import LeanTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +88,19 @@ def _save_atomically(tensors: dict, path: Path) -> None:
 
 
 def load_weights(model_id: str, gguf_file: str, cache_dir: str):
-    """(state dict, config dict, tokenizer, where they came from). GGUF sources go through the cache."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """(state dict, config dict, tokenizer, where they came from). GGUF sources go through the cache.
 
+    A warm cache needs neither transformers nor its import (about 2 s): the tokenizer is read with the
+    `tokenizers` package (models/tokenizer.py), the weights with safetensors."""
     source, gguf = resolve_model(model_id, gguf_file)
     folder = cache_folder(cache_dir, source, gguf) if gguf and cache_dir else None
     if folder is not None and (folder / "model.safetensors").exists():
         from safetensors.torch import load_file
 
         config = json.loads((folder / "config.json").read_text())
-        return load_file(str(folder / "model.safetensors")), config, AutoTokenizer.from_pretrained(str(folder)), f"cache {folder}"
+        return load_file(str(folder / "model.safetensors")), config, _folder_tokenizer(folder), f"cache {folder}"
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     kwargs = {"gguf_file": gguf} if gguf else {}
     tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
@@ -107,9 +112,21 @@ def load_weights(model_id: str, gguf_file: str, cache_dir: str):
         try:
             _write_cache(folder, state, config, tokenizer)
             log.info("dequantized weights cached in %s", folder)
+            # The tokenizer every later start will use, so the first start tokenizes as they do.
+            tokenizer = LeanTokenizer.from_folder(folder) or tokenizer
         except OSError as exc:  # a read-only disk only costs the next start its speed
             log.warning("could not write the model cache %s: %s", folder, exc)
     return state, config, tokenizer, source
+
+
+def _folder_tokenizer(folder: Path):
+    """The cached tokenizer, without transformers where models/tokenizer.py reproduces it exactly."""
+    lean = LeanTokenizer.from_folder(folder)
+    if lean is not None:
+        return lean
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(folder))
 
 
 def _to_int8(weight):

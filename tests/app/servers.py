@@ -70,7 +70,7 @@ def wait_until_serving(server, url: str, what: str, timeout: float):
                 if r.status == 200:
                     return server
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)  # fine enough for bench/app_load.py to time start-up
     raise RuntimeError(f"{what} not ready after {timeout}s:\n{server.log()}")
 
 

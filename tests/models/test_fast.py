@@ -1,6 +1,10 @@
 """The fast engine against the transformers path it replaces, and its weight cache."""
 
+import json
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +133,16 @@ def test_int8_weights_are_cached_and_reused(fast_int8, model_cache):
     again = FastChatModel.load(settings=GREEDY, cache_dir=model_cache, int8=True)
     assert cached[0].stat().st_mtime_ns == before  # read, not written again
     assert again.reply(QUESTION) == fast_int8.reply(QUESTION)
+
+
+def test_a_warm_start_needs_no_transformers(fast_int8, model_cache):
+    """A new process on the warm cache: the tokenizer comes from models/tokenizer.py and transformers is
+    never imported (its import is about 2 s of a 5 s start), and the reply is the same."""
+    child = ("import sys, json; from models.fast import FastChatModel; from models.chat import GenerationSettings\n"
+             "m = FastChatModel.load(settings=GenerationSettings(temperature=0.0, max_new_tokens=48), cache_dir=sys.argv[1])\n"
+             "print(json.dumps([type(m.tokenizer).__name__, 'transformers' in sys.modules, m.reply("
+             "[{'role': 'user', 'content': 'What is the capital of France?'}])]))")
+    out = subprocess.run([sys.executable, "-c", child, model_cache], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["LeanTokenizer", False, fast_int8.reply(QUESTION)]
