@@ -68,8 +68,8 @@ class NameListRecognizer(EntityRecognizer):
     A capitalised first name must also be tagged a proper noun and sit outside place/date
     entities; a lower-case one ("roberto yamamura") needs a known surname after it, since
     lower-case first names are often plain words (will, mark, june), unless the tagger
-    already takes the first name for a proper noun. Then lone surnames and names with
-    diacritics, and names coordinated with a name (_list_items).
+    already takes the first name for a proper noun. Then names with diacritics and lone
+    names in lower-case chat (_lone_name), and names listed with a name (_list_items).
     """
 
     SCORE = 0.6
@@ -109,9 +109,11 @@ class NameListRecognizer(EntityRecognizer):
         """One past a list item starting at i: a run of capitalised words (one word in lower-case text)."""
         tok = doc[i]
         if lower_text:
-            ok = tok.is_alpha and not tok.is_stop and len(tok) >= 2
-            return (i + 2 if ok and i + 1 < len(doc) and doc[i + 1].lower_ in self.last and doc[i + 1].is_alpha
-                    and not doc[i + 1].is_stop else i + 1) if ok else None
+            if not tok.is_alpha or tok.is_stop or len(tok) < 2:
+                return None
+            nxt = doc[i + 1] if i + 1 < len(doc) else None
+            surname = nxt is not None and nxt.is_alpha and not nxt.is_stop and nxt.lower_ in self.last
+            return i + 2 if surname else i + 1  # "tina roelink, ..." is one item
         if not _is_capitalised(tok.text) or tok.is_stop:
             return None
         end = i + 1
@@ -169,15 +171,21 @@ class NameListRecognizer(EntityRecognizer):
         # diacritics and be a proper noun (Árias).
         return known or (_has_diacritic(tok.text) and tok.pos_ in ("PROPN", "PRON", "X"))
 
+    def _plainly_a_name(self, doc, a: int, b: int, lower_text: bool) -> bool:
+        """A known first name or world surname in no spaCy entity: enough for a list with no person in it."""
+        return (self._list_item_is_name(doc, a, b, lower_text)
+                and (doc[a].lower_ in self.first or doc[a].lower_ in self.world_last)
+                and not any(doc[t].ent_type_ in NAMED_THING for t in range(a, b)))
+
     def _list_items(self, doc, spans: list[tuple[int, int]], lower_text: bool) -> list[tuple[int, int]]:
         """Items coordinated with a person are people too ("Marie, Hannah, Megan and Ashley").
 
         Writers list like with like: when one item of "A, B and C" is a person (spaCy's or ours),
         the others are taken as people if they look like names: a known first or last name, or a
-        proper noun with diacritics; a word spaCy puts in a place/organisation/date entity must be a
-        known name (Ashley, April). Two items need a conjunction between them ("Hello,
-        John" is not a list). With no person among them, a list of three or more known names is
-        taken as people ("smit, zhang and edwards"). This replaces the parser's conjuncts, which
+        proper noun with diacritics; a word spaCy puts in a place/date entity must be a first name or
+        world surname (Ashley, April). Two items need a conjunction between them ("Hello, John" is
+        not a list). With no person among them, three or more known names in no entity are taken as
+        people ("smit, zhang and edwards"). This replaces the parser's conjuncts, which
         missed the last item of long lists, so spaCy runs without its parser.
         """
         covered = {t for a, b in spans for t in range(a, b)}
@@ -187,12 +195,8 @@ class NameListRecognizer(EntityRecognizer):
             if not joined and len(items) < 3:
                 continue
             seeded = any(t in covered for a, b in items for t in range(a, b))
-            if not seeded:
-                if len(items) < 3 or not all(
-                        self._list_item_is_name(doc, a, b, lower_text)
-                        and (doc[a].lower_ in self.first or doc[a].lower_ in self.world_last)
-                        and not any(doc[t].ent_type_ in NAMED_THING for t in range(a, b)) for a, b in items):
-                    continue
+            if not seeded and not (len(items) >= 3 and all(self._plainly_a_name(doc, a, b, lower_text) for a, b in items)):
+                continue
             for a, b in items:
                 if not any(t in covered for t in range(a, b)) and self._list_item_is_name(doc, a, b, lower_text):
                     added.append((a, b))
