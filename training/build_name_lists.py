@@ -11,7 +11,10 @@ lower case, not first in its sentence, at least MIN_LOWER times in the mixed-cas
 conversational sets in DATA_DIR (banking77, awesome-chatgpt prompts, Wikipedia talk, ConvAbuse,
 surge). The census names are not filtered: they are kept as before.
 
-Writes guardrails/recognizers/name_lists/first_names_world.txt (lower case, sorted).
+The same is done for surnames (names-dataset's last names, --last-rank): the census surname list is
+American, so Janković, Åström, Nakajima and Söderberg were unknown to the guard.
+
+Writes guardrails/recognizers/name_lists/first_names_world.txt and last_names_world.txt (lower case, sorted).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 import regex as re
 
 OUT = Path(__file__).resolve().parent.parent / "guardrails" / "recognizers" / "name_lists" / "first_names_world.txt"
+OUT_LAST = OUT.with_name("last_names_world.txt")
 CORPORA = ["benign_queries_banking77.csv", "benign_prompts_awesome_chatgpt.csv", "wiki_toxicity_testset.csv",
            "convabuse.csv", "surge_toxicity_en.csv"]
 TEXT_COLUMNS = ("text", "comment_text", "comment", "Text")
@@ -55,10 +59,10 @@ def lower_case_words(data: Path, files=CORPORA) -> collections.Counter:
     return counts
 
 
-def world_first_names(rank: int) -> dict[str, int]:
+def world_first_names(rank: int, table_name: str = "first_names") -> dict[str, int]:
     import names_dataset
 
-    path = os.path.join(os.path.dirname(names_dataset.__file__), "v3", "first_names.pkl.gz")
+    path = os.path.join(os.path.dirname(names_dataset.__file__), "v3", f"{table_name}.pkl.gz")
     with gzip.open(path) as f:
         table = pickle.load(f)  # the package's own data file (names-dataset's NameDataset loads it the same way)
     out = {}
@@ -74,17 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("data", nargs="?", default="../shared/data")
     p.add_argument("--rank", type=int, default=1000, help="keep names within this popularity rank in some country")
     p.add_argument("--min-lower", type=int, default=3, help="drop names written in lower case this often in ordinary text")
+    p.add_argument("--last-rank", type=int, default=1000, help="the same for surnames")
     p.add_argument("--out", default=str(OUT))
+    p.add_argument("--out-last", default=str(OUT_LAST))
     args = p.parse_args(argv)
     common = lower_case_words(Path(args.data))
-    names = world_first_names(args.rank)
-    kept = sorted(n for n in names if common[n] < args.min_lower)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"# built by python -m training.build_name_lists --rank {args.rank} --min-lower {args.min_lower}\n"
-                   + "\n".join(kept) + "\n", encoding="utf-8")
-    print(f"{len(names)} names within rank {args.rank}; {len(names) - len(kept)} dropped as common words; "
-          f"{len(kept)} written to {out}", file=sys.stderr)
+    for table, rank, out in (("first_names", args.rank, Path(args.out)), ("last_names", args.last_rank, Path(args.out_last))):
+        names = world_first_names(rank, table)
+        kept = sorted(n for n in names if common[n] < args.min_lower)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"# built by python -m training.build_name_lists --rank {args.rank} --last-rank {args.last_rank} "
+                       f"--min-lower {args.min_lower}\n" + "\n".join(kept) + "\n", encoding="utf-8")
+        print(f"{len(names)} {table} within rank {rank}; {len(names) - len(kept)} dropped as common words; "
+              f"{len(kept)} written to {out}", file=sys.stderr)
+        del names
     return 0
 
 

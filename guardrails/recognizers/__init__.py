@@ -3,12 +3,15 @@
 from guardrails.recognizers.address import StreetAddressRecognizer, ZipCodeRecognizer
 from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAddressRecognizer
 from guardrails.recognizers.person import CuedNameRecognizer, NameListRecognizer
+from guardrails.recognizers.person_cues import NameAnswerRecognizer, PossessiveRelationRecognizer, SpeakerLabelRecognizer
 from guardrails.recognizers.phone import PhoneFormatRecognizer
 
 
 def custom_recognizers() -> list:
-    return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer()]
+    return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer(),
+            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer()]
 
 
-__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameListRecognizer", "PhoneFormatRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer",
+__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "PhoneFormatRecognizer",
+           "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer",
            "custom_recognizers"]

@@ -2,7 +2,7 @@
 
 US census (1990) first and last names from the MIT-licensed `names` package, and first names
 popular in 105 countries from `names-dataset` (MIT), reduced by training/build_name_lists.py to
-data/first_names_world.txt.
+name_lists/first_names_world.txt, and world surnames the same way (name_lists/last_names_world.txt).
 """
 
 from __future__ import annotations
@@ -26,21 +26,39 @@ def _read(filename: str, limit: int | None = None) -> frozenset[str]:
 
 
 WORLD_FIRST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "first_names_world.txt")
+WORLD_LAST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "last_names_world.txt")
 
 
-def _world_first_names() -> frozenset[str]:
-    with open(WORLD_FIRST_NAMES, encoding="utf-8") as f:
+def _read_list(path: str) -> frozenset[str]:
+    with open(path, encoding="utf-8") as f:
         return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
+def world_first_names() -> frozenset[str]:
+    """First names ranked in the top 1000 of some country, with names that are common English words dropped."""
+    return _read_list(WORLD_FIRST_NAMES)
+
+
+@lru_cache(maxsize=1)
+def world_last_names() -> frozenset[str]:
+    """Surnames ranked in the top 1000 of some country (names-dataset), common English words dropped.
+
+    Unlike the census list, this one was filtered against ordinary lower-case English, so a lone
+    capitalised word in it is a fair sign of a surname (places such as Paris or Jordan are still in
+    it, and are told apart by spaCy's entity type and PLACE_LIKE).
+    """
+    return _read_list(WORLD_LAST_NAMES)
+
+
+@lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    return _read("dist.male.first") | _read("dist.female.first") | _world_first_names()
+    return _read("dist.male.first") | _read("dist.female.first") | world_first_names()
 
 
 @lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
-    return _read("dist.all.last", SURNAME_RANK_LIMIT)
+    return _read("dist.all.last", SURNAME_RANK_LIMIT) | world_last_names()
 
 
 # First names that are far more often places in a chatbot's replies ("I flew to Sydney");
