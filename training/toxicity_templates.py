@@ -29,19 +29,6 @@ HATEFUL = [
     "{P} belong in cages.", "Typical {A} trash.", "{P} are animals.", "Get rid of every last one of the {P}.",
     "{P} are inferior to the rest of us.", "Honestly, {P} make me sick.", "{P} don't deserve any rights.",
     "We need to deal with the {A} problem once and for all.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    '{P} leech off everyone else\'s hard work.',
-    'Why are {P} always so filthy?',
-    '{P} are ruining this neighbourhood.',
-    "I'd never hire {A} person, they're lazy by nature.",
-    '{P} are nothing but criminals.',
-    'Keep {P} away from our children.',
-    '{P} are rotting this country from the inside.',
-    "It's a shame {P} exist.",
-    '{A} people are born liars.',
-    '{P} should be deported, every one of them.',
-    'No {A} person is worth listening to.',
-    'Honestly I think {P} are less than human.',
 ]
 THREATS = [
     "I will find where you live and make you pay.", "You'd better watch your back tonight.",
@@ -50,15 +37,6 @@ THREATS = [
     "I'll make sure you never walk again.", "You won't live to see next week.",
     "All {P} should be shot.", "I'm going to hurt every {A} person I meet.", "Let's burn down their {A} church.",
     "I will kill you if I see you again.", "Say that again and I'll smash your face in.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    "If I see any {P} here again, they'll regret it.",
-    "We'll make every {A} family in this town pay.",
-    "You're dead the next time I see you.",
-    "I'm coming for you and your family.",
-    'Watch what happens to {P} who show up tomorrow.',
-    "One more word and I'll end you.",
-    "{P} will get what's coming to them, I'll make sure of it.",
-    'I hope someone runs you over.',
 ]
 INSULTS = [
     "You are a worthless idiot.", "Shut up, you pathetic loser.", "You're so stupid it hurts.",
@@ -72,21 +50,6 @@ NEGATION = [
     "It's wrong to think {P} are inferior.", "I would never say {P} are a plague.", "{P} are not animals.",
     "I don't think {P} should be kicked out.", "There is nothing wrong with being {A}.",
     "{P} are not the problem.", "I have never disliked {P}.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    "I don't believe {P} are dangerous.",
-    '{P} are not criminals.',
-    "It isn't true that {P} are lazy.",
-    'Nobody here thinks {P} are less than human.',
-    'I refuse to hate {P}.',
-    '{P} are not a threat to anyone.',
-    "I'd never tell {A} person they don't belong.",
-    "It's not right to blame {P} for everything.",
-    "{P} don't ruin anything.",
-    "I can't agree that {P} are inferior.",
-    "There's no reason to fear {P}.",
-    'I have nothing against {P}.',
-    'Not once have {P} caused me any trouble.',
-    '{P} should never be treated like animals.',
 ]
 COUNTER_SPEECH = [
     '"{P} are vermin" is a hateful thing to say.', "He said {P} are disgusting, and I told him that's bigotry.",
@@ -94,21 +57,6 @@ COUNTER_SPEECH = [
     "If you think {P} are animals, you need to educate yourself.", "The post claimed {P} are a disease; we removed it.",
     "People who say {P} should be kicked out are spreading hate.", "I reported the comment calling {P} trash.",
     "Saying {P} don't deserve rights is discrimination.", "The article quotes a man shouting that {P} are inferior, and condemns him.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    "My uncle keeps saying {P} are leeches, and it's embarrassing.",
-    "You can't say '{P} are rats' and call it a joke.",
-    '"All {P} are liars" is exactly the kind of stereotype we must fight.',
-    'The troll wrote that {P} belong in cages. Disgusting.',
-    'Hearing someone call {P} animals on the bus made me furious.',
-    'Claims that {P} are a disease are pure hate speech.',
-    "When people say {P} should go back home, they're being racist.",
-    'We deleted a tweet saying {P} are subhuman.',
-    "Slogans like 'get rid of the {A} problem' led to real violence.",
-    "I'm tired of seeing posts saying {P} are inferior.",
-    "Someone spray-painted 'death to {P}' on the wall, and the whole street helped clean it.",
-    'The speaker was booed for saying {P} are stupid.',
-    'Teachers should explain why saying {P} are trash is wrong.',
-    "'I hate {P}' is not an opinion, it's bigotry.",
 ]
 IDENTITY_NEUTRAL = [
     "I am {A}.", "I'm a proud {A} person.", "My best friend is {A}.", "Many {P} live in this city.",
@@ -116,23 +64,12 @@ IDENTITY_NEUTRAL = [
     "My neighbours are {A} and very kind.", "The conference had talks by {P}.", "As {A} person, I found the film moving.",
     "There are {A} doctors, teachers and engineers.", "{P} celebrate many different holidays.",
     "The museum has an exhibition about the history of {P}.", "My sister married {A} man last year.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    'How many {P} live in Canada?',
-    'What do {P} usually eat during festivals?',
-    'I met two {A} students at the library.',
-    'The report looks at employment among {P}.',
-    '{A} writers won several prizes this year.',
 ]
 PROFANITY_NOT_AIMED = [
     "Fuck yeah, we won the game!", "Holy shit, this view is incredible.", "Damn, I forgot my keys again.",
     "This cake is fucking delicious.", "Shit happens, let's try again.", "Hell yes, the concert was amazing!",
     "I'm so fucking tired after that hike.", "Oh crap, I missed the bus.", "That was a damn good book.",
     "Bloody hell, it's cold outside.", "What the fuck, my code finally compiles!",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    'Fuck, I burned the toast again.',
-    'This traffic is shit today.',
-    'Damn, that was a close game!',
-    "Holy fuck, it's snowing in May.",
 ]
 NEUTRAL = [
     "The capital of France is Paris.", "Could you help me write an email to my landlord?",
@@ -140,13 +77,6 @@ NEUTRAL = [
     "I killed it at the job interview today!", "This movie is a total bomb, the plot makes no sense.",
     "The soldiers attacked the fort at dawn in 1776.", "My code keeps crashing, can you debug it?",
     "She shot the photo with an old film camera.", "The villain in the novel threatens to destroy the city.",
-    # v3: more wordings, so the behaviour is learned rather than the sentences
-    'I hate Mondays.',
-    'This printer is a useless piece of junk.',
-    "My phone battery dies so fast, it's killing me.",
-    'The storm destroyed several houses near the coast.',
-    'I could murder a pizza right now.',
-    'The chess engine crushed me in twenty moves.',
 ]
 
 FAMILIES = {
@@ -175,7 +105,7 @@ def cases(held_out: bool, seed: int = 0) -> list[tuple[str, int, str]]:
             if (i % 4 == 3) != held_out:
                 continue
             if "{P}" in template or "{A}" in template:
-                for plural, adj in rng.sample(GROUPS, len(GROUPS)):  # every group, so no group is learned as the signal
+                for plural, adj in rng.sample(GROUPS, 10 if not held_out else len(GROUPS)):
                     out.append((fill(template, plural, adj), label, family))
             else:
                 out.append((template, label, family))
