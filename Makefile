@@ -69,6 +69,9 @@ evaluate: $(VENV)/.app
 	$(EVAL) toxicity --data $(DATA)/hatexplain_dev_test.csv --where split=test --report docs/eval/toxicity_hatexplain > docs/eval/toxicity_hatexplain.json
 	TOXICITY_MODEL=profanity-check $(EVAL) toxicity --data $(DATA)/hatemoji_build.csv --where split=test > docs/eval/baseline_toxicity_hatemoji.json
 	$(EVAL) toxicity --data $(DATA)/surge_toxicity_en.csv --label-col is_toxic --positive Toxic --report docs/eval/toxicity_surge > docs/eval/toxicity_surge.json
+	$(PY) -m training.toxicity_templates --held-out --out docs/eval/functional_held_out.csv
+	$(EVAL) toxicity --data docs/eval/functional_held_out.csv --by family --report docs/eval/toxicity_functional > docs/eval/toxicity_functional.json
+	TOXICITY_MODEL=profanity-check $(EVAL) toxicity --data docs/eval/functional_held_out.csv --by family > docs/eval/baseline_toxicity_functional.json
 	$(EVAL) toxicity --data $(DATA)/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True --report docs/eval/toxicity_wiki > docs/eval/toxicity_wiki.json
 	$(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness > docs/eval/fairness.json
 	TOXICITY_MODEL=profanity-check $(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness_baseline > docs/eval/baseline_fairness.json

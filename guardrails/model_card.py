@@ -33,6 +33,11 @@ TOXICITY_RUNS = [
      f"python -m guardrails.evaluate toxicity --data {DATA}/hatexplain_dev_test.csv --where split=test"),
     ("toxicity_surge", "offline MiniLM", "surge-ai toxicity (not trained on)",
      f"python -m guardrails.evaluate toxicity --data {DATA}/surge_toxicity_en.csv --label-col is_toxic --positive Toxic"),
+    ("toxicity_functional", "offline MiniLM", "functional templates held out of training (ours)",
+     "python -m guardrails.evaluate toxicity --data functional_held_out.csv --by family  "
+     "# the CSV from: python -m training.toxicity_templates --held-out --out functional_held_out.csv"),
+    ("baseline_toxicity_functional", "alt-profanity-check (old fallback)", "functional templates held out of training",
+     "TOXICITY_MODEL=profanity-check python -m guardrails.evaluate toxicity --data functional_held_out.csv --by family"),
     ("toxicity_wiki", "offline MiniLM", "Wikipedia talk test set (not trained on)",
      f"python -m guardrails.evaluate toxicity --data {DATA}/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True"),
 ]
@@ -127,7 +132,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     for name, label, data, command in TOXICITY_RUNS:
         path = ev / f"{name}.json"
         if (m := _load(path)) is not None:
-            version = m.get("model", "").rsplit(" ", 1)[-1] if "MiniLM" in m.get("model", "") else ""
+            version = m.get("model", "").split("toxicity ", 1)[-1] if "MiniLM" in m.get("model", "") else ""  # "v3 (int8)"
             toxicity.append({"label": f"{label} {version}".strip() if "MiniLM" in label else label, "data": data, "m": m})
             runs.append({"name": f"toxicity: {data}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
     fairness_runs = []
@@ -173,6 +178,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         "privacy": extra.get("privacy"),
         "compute": extra.get("compute"),
         "toxicity_train_seconds": meta.get("train_seconds", "?"),
+        "functional": {row["label"]: row["m"] for row in toxicity if "accuracy_by_group" in row["m"]},
         "misses": misses(toxicity, other.get("pii"), other.get("injection"), bias),
     }
 
