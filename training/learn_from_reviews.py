@@ -255,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         engine = make_engine(args.database_url or settings.database_url or None)
-        tox = MiniLMToxicityModel(settings.toxicity_weights or None)
+        # float32: DP-SGD trains the head on the net's float32 features, so the current head is measured on
+        # the same ones; the app then runs whichever head in int8 or float32 as TOXICITY_QUANTIZE says.
+        tox = MiniLMToxicityModel(settings.toxicity_weights or None, quantize="none")
         if not args.dev.is_file():
             raise ValueError(f"--dev {args.dev}: no such file")
         dev = read_dev(args.dev, args.dev_text_col, args.dev_label_col, args.dev_positive,
