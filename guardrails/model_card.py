@@ -45,7 +45,7 @@ FAIRNESS = f"python -m guardrails.evaluate fairness --data {DATA}/bias_madlibs_7
 FAIRNESS_RUNS = [
     ("baseline_fairness", "alt-profanity-check", f"TOXICITY_MODEL=profanity-check {FAIRNESS}"),
     ("fairness_before_mitigation", "MiniLM v1 (before)", f"TOXICITY_MODEL=minilm TOXICITY_WEIGHTS=<v1 folder> {FAIRNESS} --where Label=NOT_BAD"),
-    ("fairness", "MiniLM v2 (shipped)", FAIRNESS),
+    ("fairness", "MiniLM {version} (shipped)", FAIRNESS),  # the version comes from the run's own file
 ]
 OTHER_RUNS = [
     ("pii", "PII guard", f"python -m guardrails.evaluate pii --data {DATA}/presidio_generated_large.json"),
@@ -139,6 +139,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     for name, label, command in FAIRNESS_RUNS:
         path = ev / f"{name}.json"
         if (m := _load(path)) is not None:
+            label = label.format(version=m.get("model", "").split("toxicity ", 1)[-1].replace(" (int8)", ""))
             fairness_runs.append({"label": label, "m": m})
             runs.append({"name": f"fairness: {label}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
     other = {}

@@ -59,11 +59,56 @@ class ToxicityNet(nn.Module):
                 if k.startswith(self.trainable_prefixes)}
 
 
-def build_net(trainable_layers: int = 2, encoder_dir: str | Path | None = None):
+# Hugging Face Spaces refuses files over 10 MB in a plain git push (they need git-lfs); weights are
+# written in shards under that size so the repository deploys as it is.
+SHARD_BYTES = 9_000_000
+
+
+def weight_files(folder: Path) -> list[Path]:
+    """model-1.safetensors, model-2.safetensors, ... in order; or one model.safetensors (older releases)."""
+    numbered = [f for f in folder.glob("model-*.safetensors") if f.stem.split("-", 1)[1].isdigit()]
+    shards = sorted(numbered, key=lambda f: int(f.stem.split("-", 1)[1]))
+    return shards or ([folder / "model.safetensors"] if (folder / "model.safetensors").exists() else [])
+
+
+def save_weights(state: dict[str, torch.Tensor], folder: Path) -> None:
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in [*weight_files(folder), folder / "model.safetensors"]:
+        old.unlink(missing_ok=True)
+    shards, size = [{}], 0
+    for key, tensor in state.items():
+        nbytes = tensor.numel() * tensor.element_size()
+        if shards[-1] and size + nbytes > SHARD_BYTES:
+            shards.append({})
+            size = 0
+        shards[-1][key] = tensor
+        size += nbytes
+    for i, shard in enumerate(shards, 1):
+        save_file(shard, folder / f"model-{i}.safetensors")
+        (folder / f"model-{i}.safetensors").chmod(0o644)  # safetensors writes 0600; a container's app user must read it
+
+
+def load_weights(files: list[Path]) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    state = {}
+    for f in files:
+        state.update(load_file(f))
+    return state
+
+
+def build_net(trainable_layers: int = 2, encoder_dir: str | Path | None = None, layers: int | None = None):
+    """`layers` keeps only the encoder's first N layers (a shallower net costs less per reply)."""
     from transformers import AutoModel, AutoTokenizer
 
     folder = Path(encoder_dir) if encoder_dir else default_encoder_dir()
-    return ToxicityNet(AutoModel.from_pretrained(folder), trainable_layers), AutoTokenizer.from_pretrained(folder)
+    encoder = AutoModel.from_pretrained(folder)
+    if layers is not None and layers < encoder.config.num_hidden_layers:
+        encoder.encoder.layer = nn.ModuleList(list(encoder.encoder.layer)[:layers])
+        encoder.config.num_hidden_layers = layers
+    return ToxicityNet(encoder, trainable_layers), AutoTokenizer.from_pretrained(folder)
 
 
 class MiniLMToxicityModel:
@@ -78,17 +123,15 @@ class MiniLMToxicityModel:
 
         `quantize` "int8" runs ONNX Runtime's int8 matmuls (weights per channel, activations per call);
         "none" keeps float32, whose scores equal PyTorch's. PyTorch always runs float32."""
-        from safetensors.torch import load_file
-
         folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
-        meta_path, weights_path = folder / "meta.json", folder / "model.safetensors"
-        if not weights_path.exists() or not meta_path.exists():
-            raise RuntimeError(f"toxicity weights not found in {folder} (expected meta.json and model.safetensors)")
+        meta_path, files = folder / "meta.json", weight_files(folder)
+        if not files or not meta_path.exists():
+            raise RuntimeError(f"toxicity weights not found in {folder} (expected meta.json and model-1.safetensors)")
         self.meta = json.loads(meta_path.read_text())
-        self.net, self.tokenizer = build_net(self.meta["trainable_layers"], encoder_dir)
-        missing = set(self.net.shipped_state()) - set(state := load_file(weights_path))
+        self.net, self.tokenizer = build_net(self.meta["trainable_layers"], encoder_dir, self.meta.get("layers"))
+        missing = set(self.net.shipped_state()) - set(state := load_weights(files))
         if missing:
-            raise RuntimeError(f"{weights_path} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
+            raise RuntimeError(f"{folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
         self.net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
         self.net.eval()
         self.max_length = self.meta.get("max_length", 128)
@@ -100,7 +143,7 @@ class MiniLMToxicityModel:
         self.runtime, self.quantize, self._onnx = "torch", "none", None
         if runtime == "onnx":
             try:
-                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, weights_path, cache_dir, threads, quantize)
+                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, files, cache_dir, threads, quantize)
                 self.runtime, self.quantize = "onnx", quantize
                 if quantize == "int8":  # recorded with every verdict, so a review shows which net judged
                     self.name += " (int8)"
@@ -150,11 +193,11 @@ class OnnxNet:
         self.path = path
 
     @classmethod
-    def for_net(cls, net: nn.Module, tokenizer, weights_path: Path, folder: Path | None = None, threads: int = 1,
+    def for_net(cls, net: nn.Module, tokenizer, weight_paths: list[Path], folder: Path | None = None, threads: int = 1,
                 quantize: str = "none") -> "OnnxNet":
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
-        digest = hashlib.sha256(weights_path.read_bytes()).hexdigest()[:16]
+        digest = hashlib.sha256(b"".join(Path(f).read_bytes() for f in weight_paths)).hexdigest()[:16]
         folder = Path(folder) if folder else cache_dir()
         exported = folder / f"toxicity-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
         path = exported.with_name(f"{exported.stem}-int8.onnx") if quantize == "int8" else exported

@@ -175,13 +175,13 @@ def read_dev(path: Path, text_col: str, label_col: str, positive: str, where: li
 
 def save_weights(model, head, out: Path, meta_extra: dict) -> None:
     import torch
-    from safetensors.torch import save_file
+
+    from guardrails.toxicity_minilm import save_weights as write_shards
 
     state = model.net.shipped_state()
     state["head.weight"] = head.weight.detach().to(torch.float16).contiguous()
     state["head.bias"] = head.bias.detach().to(torch.float16).contiguous()
-    out.mkdir(parents=True, exist_ok=True)
-    save_file(state, out / "model.safetensors")
+    write_shards(state, out)
     meta = dict(model.meta)
     meta["version"] = f"{model.meta.get('version', '')}+reviews".lstrip("+")
     meta["learned_from_reviews"] = meta_extra

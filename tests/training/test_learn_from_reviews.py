@@ -45,7 +45,7 @@ def test_decisions_become_labels_from_the_redacted_text_only(database_url, polic
     toxic_pii, v = held("You stupid worthless idiot, email me at jo.smith@example.com and I will hurt you.")
     assert {"toxicity", "pii"} <= set(v.fired)
     queue.decide(toxic_pii, "alice", approve=False, reason_code="toxic")
-    harmless, v = held("What a lovely dumb luck, you absolute legend!")  # the guard fires; the moderator approves
+    harmless, v = held("You beautiful idiot, you did it!")  # affection, not abuse: the guard fires; the moderator approves
     queue.decide(harmless, "alice", approve=True, reason_code="false positive")
     pii_only, v = held("Call Maria Gonzalez on 212-555-0187.")
     assert v.fired == ["pii"]
