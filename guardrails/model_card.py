@@ -128,10 +128,11 @@ def held_examples(path: Path, bias: dict, limit: int = 4) -> list[dict]:
 
 def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     ev = docs / "eval"
-    runs, toxicity = [], []
+    runs, toxicity, by_run = [], [], {}
     for name, label, data, command in TOXICITY_RUNS:
         path = ev / f"{name}.json"
         if (m := _load(path)) is not None:
+            by_run[name] = m
             version = m.get("model", "").split("toxicity ", 1)[-1] if "MiniLM" in m.get("model", "") else ""  # "v3 (int8)"
             toxicity.append({"label": f"{label} {version}".strip() if "MiniLM" in label else label, "data": data, "m": m})
             runs.append({"name": f"toxicity: {data}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
@@ -164,6 +165,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "runs": runs,
         "toxicity": toxicity,
+        "tox": by_run,  # by output file, for figures quoted in the text ("tox.toxicity_hatemoji.recall")
         "fairness": shipped,
         "fairness_runs": fairness_runs,
         "pii": other.get("pii"),

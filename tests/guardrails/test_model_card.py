@@ -32,7 +32,12 @@ def test_the_card_keeps_the_evaluation_and_takes_figures_from_the_files(tmp_path
     assert f"| queer | 0.947 | 0.882 | {fairness['fpr_by_group']['queer']:.3f} | 757 |" in card
     pii = json.loads((docs / "eval" / "pii.json").read_text())
     assert f"| PERSON | {pii['recall_by_entity']['PERSON']:.3f} | {pii['n_by_entity']['PERSON']} | 0.819 |" in card
-    assert "all output guards together, 100-token reply | 27.6 | 42.0 |" in card
+    # Figures quoted in the text come from the files too, not from the day the sentence was written.
+    assert f"overall; PERSON {pii['recall_by_entity']['PERSON']:.3f}," in card
+    hatemoji = json.loads((docs / "eval" / "toxicity_hatemoji.json").read_text())
+    assert f"caught at {hatemoji['recall']:.0%} recall" in card
+    assert f"reaches {fairness['disparate_impact']:.2f} after" in card
+    assert "all output guards together, 100-token reply | 16.5 | 20.1 |" in card
     assert "hallucinates" in card
     # Runs not made yet say so, with the command that makes them.
     assert "Not run yet: `make bias-probe`" in card and "Not run yet: `make energy`" in card

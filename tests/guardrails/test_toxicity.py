@@ -121,7 +121,7 @@ def test_int8_is_a_smaller_cached_copy_that_scores_close_to_float32(tmp_path):
     int8 = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="int8")
     assert int8.quantize == "int8" and int8.name.endswith("(int8)") and not exact.name.endswith("(int8)")
     assert int8._onnx.path != exact._onnx.path
-    assert int8._onnx.path.stat().st_size < 0.7 * exact._onnx.path.stat().st_size  # the embeddings stay float32
+    assert int8._onnx.path.stat().st_size < 0.8 * exact._onnx.path.stat().st_size  # the embeddings and layer 0 stay float32
     a, b = [p["toxicity"] for p in exact.predict(texts)], [p["toxicity"] for p in int8.predict(texts)]
     # Close on average; one confident score may move more (0.92 -> 0.81 for the last text with v4).
     # Its effect on whole test sets is bench/toxicity_int8.py's table in the README.
@@ -132,10 +132,19 @@ def test_int8_is_a_smaller_cached_copy_that_scores_close_to_float32(tmp_path):
     assert again._onnx.path == int8._onnx.path and again._onnx.path.stat().st_mtime_ns == stamp
 
 
+def test_int8_scores_a_text_the_same_alone_or_in_a_batch(tmp_path):
+    # int8 activations are scaled per call; batched, a short text's score would depend on its neighbours.
+    texts = ["People like you should be wiped out.", "Have a lovely day.",
+             "This is a much longer message about the weather, the museum, the tour and the crowds " * 3]
+    model = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="int8")
+    alone = [model.predict([t])[0]["toxicity"] for t in texts]
+    assert [p["toxicity"] for p in model.predict(texts)] == alone
+
+
 def test_a_damaged_export_is_made_again_and_without_onnx_runtime_torch_answers(tmp_path, monkeypatch):
     good = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
     exports = sorted(tmp_path.glob("toxicity-*.onnx"))
-    assert sorted(p.name.endswith("-int8.onnx") for p in exports) == [False, True]  # the float32 export and its int8 copy
+    assert sorted(p.name.endswith("-int8-l0fp32.onnx") for p in exports) == [False, True]  # the float32 export and its int8 copy
     for export in exports:
         export.write_bytes(b"not an onnx graph")  # damaged cache files
     again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
