@@ -126,6 +126,12 @@ def held_examples(path: Path, bias: dict, limit: int = 4) -> list[dict]:
     return sorted(held, key=lambda r: -r["toxicity"])[:limit]
 
 
+def _version(run: dict) -> str:
+    """'v4 (int8)' from a run's model name ('guarded-chat MiniLM toxicity v4 (int8)'); '' for other models."""
+    model = run.get("model", "")
+    return model.split("toxicity ", 1)[-1] if "MiniLM" in model else ""
+
+
 def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     ev = docs / "eval"
     runs, toxicity, by_run = [], [], {}
@@ -133,14 +139,14 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         path = ev / f"{name}.json"
         if (m := _load(path)) is not None:
             by_run[name] = m
-            version = m.get("model", "").split("toxicity ", 1)[-1] if "MiniLM" in m.get("model", "") else ""  # "v3 (int8)"
+            version = _version(m)  # "v4 (int8)"
             toxicity.append({"label": f"{label} {version}".strip() if "MiniLM" in label else label, "data": data, "m": m})
             runs.append({"name": f"toxicity: {data}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
     fairness_runs = []
     for name, label, command in FAIRNESS_RUNS:
         path = ev / f"{name}.json"
         if (m := _load(path)) is not None:
-            label = label.format(version=m.get("model", "").split("toxicity ", 1)[-1].replace(" (int8)", ""))
+            label = label.format(version=_version(m).replace(" (int8)", ""))
             fairness_runs.append({"label": label, "m": m})
             runs.append({"name": f"fairness: {label}", "file": _rel(path, card_dir), "date": file_date(path), "command": command})
     other = {}
