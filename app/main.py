@@ -38,7 +38,8 @@ def build_policy(settings: Settings) -> tuple[Policy, str | None]:
         settings.number("toxicity_threads", int), settings.toxicity_quantize,
     )
     entities = [e.strip() for e in settings.pii_entities.split(",") if e.strip()]
-    guards = [ToxicityGuard(tox_model), PIIGuard(entities, settings.spacy_model or None)]
+    pii = PIIGuard(entities, settings.spacy_model or None, settings.spacy_matmul, settings.number("spacy_blas_threads", int))
+    guards = [ToxicityGuard(tox_model), pii]
     rules = {
         "toxicity": Rule(settings.number("toxicity_threshold"), settings.action("toxicity_action")),
         "pii": Rule(settings.number("pii_threshold"), settings.action("pii_action")),

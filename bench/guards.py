@@ -78,6 +78,11 @@ def main() -> None:
 
                 reference = ToxicityGuard(MiniLMToxicityModel(settings.toxicity_weights or None, runtime="torch"), cache_size=0)
                 rows.append(("  toxicity alone, same model on PyTorch (reference)", timed(reference.scan, text, args.runs)))
+            if settings.spacy_matmul != "blis":  # thinc's default matmul, the reference for SPACY_MATMUL
+                from guardrails.pii import PIIGuard
+
+                blis = PIIGuard(policy.guards[1].entities, settings.spacy_model or None, matmul="blis")
+                rows.append(("  pii alone, spaCy multiplying through BLIS (reference)", timed(blis.scan, text, args.runs)))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", timed(lambda t: inputs.check(t, Vault()), message, args.runs)))
 

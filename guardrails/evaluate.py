@@ -147,7 +147,7 @@ def pii_guard():
 
     s = Settings.from_env()
     entities = [e.strip() for e in s.pii_entities.split(",") if e.strip()]
-    return PIIGuard(entities, s.spacy_model or None), s.number("pii_threshold")
+    return PIIGuard(entities, s.spacy_model or None, s.spacy_matmul, s.number("spacy_blas_threads", int)), s.number("pii_threshold")
 
 
 def injection_guard():
