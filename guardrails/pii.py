@@ -14,6 +14,7 @@ import os
 
 from guardrails.base import Guard
 from guardrails.recognizers import custom_recognizers
+from guardrails.spacy_speed import MATMULS, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
 
 DEFAULT_ENTITIES = (
@@ -100,7 +101,8 @@ class PIIGuard(Guard):
         for nlp in nlp_engine.nlp.values():
             if "parser" in nlp.pipe_names:
                 nlp.disable_pipe("parser")
-            _use_matmul(nlp, matmul, blas_threads)
+            use_matmul(nlp, matmul, blas_threads)
+            use_lookup_attribute_ruler(nlp)
         self.analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"],
                                        context_aware_enhancer=enhancer)
         self.analyzer.registry.remove_recognizer("EmailRecognizer")
@@ -135,36 +137,6 @@ class PIIGuard(Guard):
         spans = [RecognizerResult(f.category, f.start, f.end, f.score) for f in findings if f.start is not None]
         operators = _operators({f.category for f in findings})
         return self.anonymizer.anonymize(text=text, analyzer_results=spans, operators=operators).text
-
-
-MATMULS = ("numpy", "blis")
-
-
-def _use_matmul(nlp, matmul: str, blas_threads: int) -> None:
-    """Have spaCy's layers multiply matrices through numpy (OpenBLAS) instead of BLIS.
-
-    thinc multiplies through BLIS by default, whose kernels for CPUs it does not recognise are
-    generic: on this machine's AMD EPYC (Zen 4) a spaCy-sized product (82x288 by 288x288) takes
-    0.55 ms in BLIS and 0.15 ms in OpenBLAS on one thread, and the PII guard's p50 on a 100-token
-    reply falls from 18.0 to 13.4 ms (bench/guards.py). Tags and entities stay the same: the results
-    differ only in float rounding (tests/guardrails/test_pii.py compares both on the same text).
-
-    OpenBLAS is held to `blas_threads` (process-wide: numpy has one BLAS). Its idle threads spin
-    after each product, and on 2 cores they took the core the toxicity model runs on beside this
-    guard: all guards' p50 was 37 ms with OpenBLAS's 2 threads, 22 ms with 1 (28 ms with BLIS).
-    """
-    from thinc.api import NumpyOps
-
-    if matmul == "numpy" and blas_threads > 0:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=blas_threads, user_api="blas")
-    ops = NumpyOps(use_blis=matmul == "blis")
-    for _, component in nlp.pipeline:
-        model = getattr(component, "model", None)
-        if model is not None and hasattr(model, "walk"):
-            for node in model.walk():
-                node.ops = ops
 
 
 def _model_label(folder: str) -> str:

@@ -47,35 +47,3 @@ def test_default_spacy_model_is_the_medium_one(pii_guard):
     # en_core_web_md finds clearly more names than the small model; the wheel is in requirements-model.txt.
     assert "en_core_web_md" in pii_guard.model_name
 
-
-def test_numpy_matmul_finds_what_blis_finds(pii_guard):
-    """SPACY_MATMUL=numpy (the default) swaps thinc's BLIS products for OpenBLAS ones for speed;
-    the tags, entities and PII findings must not change with it."""
-    from guardrails.pii import PIIGuard
-    from tests.guardrails.clean_replies import CLEAN_REPLIES
-
-    blis = PIIGuard(spacy_model=pii_guard.spacy_model, matmul="blis")
-    nlp = pii_guard.analyzer.nlp_engine.nlp["en"]
-    assert all(not node.ops.use_blis for node in nlp.get_pipe("ner").model.walk())
-    assert all(node.ops.use_blis for node in blis.analyzer.nlp_engine.nlp["en"].get_pipe("ner").model.walk())
-    texts = [REPLY, "Dear Mrs. Yamamoto, your IBAN DE89 3704 0044 0532 0130 00 is on file.",
-             "Ask Priya Raghunathan or call +44 20 7946 0958; she lives at 221B Baker Street, London."] + CLEAN_REPLIES
-    for text in texts:
-        spans = lambda guard: [(f.category, f.start, f.end, round(f.score, 3)) for f in guard.scan(text).findings]  # noqa: E731
-        assert spans(pii_guard) == spans(blis), text
-        assert [t.tag_ for t in nlp(text)] == [t.tag_ for t in blis.analyzer.nlp_engine.nlp["en"](text)]
-
-
-def test_unknown_matmul_is_a_clear_error(pii_guard):
-    from guardrails.pii import PIIGuard
-
-    with pytest.raises(ValueError, match="SPACY_MATMUL must be one of numpy, blis"):
-        PIIGuard(spacy_model=pii_guard.spacy_model, matmul="mkl")
-
-
-def test_openblas_is_held_to_the_configured_threads(pii_guard):
-    # OpenBLAS's spare threads spin after each product and take the toxicity model's core.
-    from threadpoolctl import threadpool_info
-
-    openblas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
-    assert openblas and all(lib["num_threads"] == 1 for lib in openblas)
