@@ -31,14 +31,18 @@ def reply_of(tokens: int) -> str:
     return " ".join(out[: tokens * 3 // 4])
 
 
-def timed(fn, text: str, runs: int) -> list[float]:
-    fn(text)  # warm-up
-    samples = []
+def interleaved(rows: list[tuple[str, object, str]], runs: int) -> list[tuple[str, list[float]]]:
+    """Time every row once per round, round after round: this machine's speed drifts by tens of percent
+    within a minute, and timing the rows one after another would put that drift into their ratios."""
+    for _, fn, text in rows:
+        fn(text)  # warm-up
+    samples: list[list[float]] = [[] for _ in rows]
     for _ in range(runs):
-        started = time.perf_counter()
-        fn(text)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        for (_, fn, text), out in zip(rows, samples):
+            started = time.perf_counter()
+            fn(text)
+            out.append((time.perf_counter() - started) * 1000)
+    return [(name, out) for (name, _, _), out in zip(rows, samples)]
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -66,25 +70,27 @@ def main() -> None:
     rows = []
     for tokens in (25, 100, 400):
         text = reply_of(tokens)
-        rows.append((f"policy (all output guards), {tokens}-token reply", timed(policy.check, text, args.runs)))
+        rows.append((f"policy (all output guards), {tokens}-token reply", policy.check, text))
         if tokens == 100:
             for guard in policy.guards:
                 runtime = getattr(guard, "model", None) and getattr(guard.model, "runtime", None)
                 label = f"{guard.model_name}" + (f", {runtime}" if runtime else "")
-                rows.append((f"  {guard.name} alone ({label})", timed(guard.scan, text, args.runs)))
+                rows.append((f"  {guard.name} alone ({label})", guard.scan, text))
             if getattr(policy.guards[0].model, "runtime", None) == "onnx":  # the reference, in the same run
                 from guardrails.toxicity import ToxicityGuard
                 from guardrails.toxicity_minilm import MiniLMToxicityModel
 
                 reference = ToxicityGuard(MiniLMToxicityModel(settings.toxicity_weights or None, runtime="torch"), cache_size=0)
-                rows.append(("  toxicity alone, same model on PyTorch (reference)", timed(reference.scan, text, args.runs)))
-            if settings.spacy_matmul != "blis":  # thinc's default matmul, the reference for SPACY_MATMUL
-                from guardrails.pii import PIIGuard
+                rows.append(("  toxicity alone, same model on PyTorch (reference)", reference.scan, text))
+            # spaCy as it ships (BLIS products, the Matcher-based attribute ruler): the reference for
+            # guardrails/spacy_speed.py. Its guard leaves OpenBLAS's thread limit as the app set it.
+            from guardrails.pii import PIIGuard
 
-                blis = PIIGuard(policy.guards[1].entities, settings.spacy_model or None, matmul="blis")
-                rows.append(("  pii alone, spaCy multiplying through BLIS (reference)", timed(blis.scan, text, args.runs)))
+            shipped = PIIGuard(policy.guards[1].entities, settings.spacy_model or None, matmul="blis", lookup_ruler=False)
+            rows.append(("  pii alone, spaCy as shipped (reference)", shipped.scan, text))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
-    rows.append(("input checks on a person's message", timed(lambda t: inputs.check(t, Vault()), message, args.runs)))
+    rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))
+    rows = interleaved(rows, args.runs)
 
     print(f"{'what':<75} {'p50 ms':>8} {'p95 ms':>8}")
     for name, samples in rows:

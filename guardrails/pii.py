@@ -77,7 +77,9 @@ class PIIGuard(Guard):
     name = "pii"
 
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None,
-                 matmul: str = "numpy", blas_threads: int = 1):
+                 matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True):
+        """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
+        (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row."""
         if matmul not in MATMULS:
             raise ValueError(f"SPACY_MATMUL must be one of {', '.join(MATMULS)}, not {matmul!r}")
         from presidio_analyzer import AnalyzerEngine
@@ -102,7 +104,8 @@ class PIIGuard(Guard):
             if "parser" in nlp.pipe_names:
                 nlp.disable_pipe("parser")
             use_matmul(nlp, matmul, blas_threads)
-            use_lookup_attribute_ruler(nlp)
+            if lookup_ruler:
+                use_lookup_attribute_ruler(nlp)
         self.analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"],
                                        context_aware_enhancer=enhancer)
         self.analyzer.registry.remove_recognizer("EmailRecognizer")
