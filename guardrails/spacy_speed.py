@@ -6,10 +6,13 @@ lemmas and morphology with and without it); bench/guards.py prints the time each
 
 from __future__ import annotations
 
+import logging
 import re
 
 from spacy.language import Language
 from spacy.tokens._retokenize import set_token_attrs
+
+log = logging.getLogger(__name__)
 
 MATMULS = ("numpy", "blis")
 
@@ -42,11 +45,20 @@ def use_matmul(nlp, matmul: str, blas_threads: int) -> None:
                 node.ops = ops
 
 
-def use_lookup_attribute_ruler(nlp) -> None:
-    """Swap spaCy's attribute_ruler for LookupAttributeRuler (same rules, dictionary lookups)."""
-    if "attribute_ruler" in nlp.pipe_names and "lookup_attribute_ruler" not in nlp.pipe_names:
+def use_lookup_attribute_ruler(nlp) -> bool:
+    """Swap spaCy's attribute_ruler for LookupAttributeRuler (same rules, dictionary lookups).
+
+    A model whose rules test something the lookup cannot read keeps spaCy's ruler (returns False).
+    """
+    if "attribute_ruler" not in nlp.pipe_names or "lookup_attribute_ruler" in nlp.pipe_names:
+        return False
+    try:
         nlp.add_pipe("lookup_attribute_ruler", before="attribute_ruler")
-        nlp.disable_pipe("attribute_ruler")
+    except ValueError as exc:
+        log.info("keeping spaCy's attribute_ruler: %s", exc)
+        return False
+    nlp.disable_pipe("attribute_ruler")
+    return True
 
 
 class LookupAttributeRuler:

@@ -75,3 +75,29 @@ def test_openblas_is_held_to_the_configured_threads(pii_guard):
 
     openblas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
     assert openblas and all(lib["num_threads"] == 1 for lib in openblas)
+
+
+def test_small_model_gets_the_same_attributes_from_the_lookup_ruler(plain_nlp):
+    """en_core_web_sm (SPACY_MODEL's fallback) has its own rules; the swap must hold for it too."""
+    import spacy
+
+    from bench.pii_models import small_model_path
+    from guardrails.spacy_speed import use_lookup_attribute_ruler
+
+    ours, theirs = spacy.load(small_model_path(), exclude=["parser"]), spacy.load(small_model_path(), exclude=["parser"])
+    assert use_lookup_attribute_ruler(ours)
+    for text in RULER_TEXTS + [REPLY]:
+        assert [(t.tag_, t.pos_, str(t.morph), t.lemma_) for t in ours(text)] == \
+            [(t.tag_, t.pos_, str(t.morph), t.lemma_) for t in theirs(text)], text
+
+
+def test_a_rule_the_lookup_cannot_read_keeps_spacys_ruler(plain_nlp):
+    import spacy
+
+    from guardrails.spacy_speed import use_lookup_attribute_ruler
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"ORTH": "colour", "LENGTH": 6}]], {"NORM": "color"})
+    assert not use_lookup_attribute_ruler(nlp)
+    assert nlp.pipe_names == ["attribute_ruler"] and nlp("colour")[0].norm_ == "color"
