@@ -27,7 +27,7 @@ class Settings:
     torch_threads: str = _env("TORCH_THREADS", "0", "PyTorch CPU threads; 0 = PyTorch's default")
     # engine (README, "Performance")
     engine: str = _env("ENGINE", "fast", "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)")
-    model_cache_dir: str = _env("MODEL_CACHE_DIR", "", "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model its ONNX export; empty = model-cache beside the default database; 'off' = no cache")
+    model_cache_dir: str = _env("MODEL_CACHE_DIR", "", "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default database; 'off' = no cache")
     model_quantize: str = _env("MODEL_QUANTIZE", "int8", "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)")
     openai_base_url: str = _env("OPENAI_BASE_URL", "", "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1")
     openai_model: str = _env("OPENAI_MODEL", "", "ENGINE=openai: the model name sent with each request")
@@ -48,6 +48,7 @@ class Settings:
     pii_threshold: str = _env("PII_THRESHOLD", "0.5", "the PII guard fires on a span scored at or above this")
     pii_action: str = _env("PII_ACTION", "hold", "what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow")
     injection_threshold: str = _env("INJECTION_THRESHOLD", "0.5", "the prompt-injection guard flags a person's message scoring at or above this")
+    injection_runtime: str = _env("INJECTION_RUNTIME", "onnx", "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if it fails) or 'torch'")
     injection_weights: str = _env("INJECTION_WEIGHTS", "", "folder of the injection classifier's weights; empty = the shipped ones")
     input_toxicity_threshold: str = _env("INPUT_TOXICITY_THRESHOLD", "0.8", "a person's message scoring at or above this for toxicity is answered with a refusal (the score is always recorded)")
     input_pii: str = _env("INPUT_PII", "replace", "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'")
@@ -141,6 +142,8 @@ class Settings:
             raise ValueError("QUEUE_MAX_SIZE must be 0 (no limit) or more")
         if self.toxicity_runtime not in ("onnx", "torch"):
             raise ValueError(f"TOXICITY_RUNTIME must be 'onnx' or 'torch', not {self.toxicity_runtime!r}")
+        if self.injection_runtime not in ("onnx", "torch"):
+            raise ValueError(f"INJECTION_RUNTIME must be 'onnx' or 'torch', not {self.injection_runtime!r}")
         if self.toxicity_quantize not in ("int8", "none"):
             raise ValueError(f"TOXICITY_QUANTIZE must be 'int8' or 'none', not {self.toxicity_quantize!r}")
         from models.engines import ENGINES

@@ -148,7 +148,9 @@ class InjectionGuard(Guard):
 
     @classmethod
     def from_settings(cls, settings) -> "InjectionGuard":
-        return cls(settings.injection_weights or None)
+        from guardrails.embeddings import shared_encoder
+
+        return cls(settings.injection_weights or None, shared_encoder(None, settings.injection_runtime, settings.model_cache_dir))
 
     @property
     def model_name(self) -> str:

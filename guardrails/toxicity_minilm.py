@@ -204,12 +204,12 @@ class OnnxNet:
 
     @classmethod
     def for_net(cls, net: nn.Module, tokenizer, weight_paths: list[Path], folder: Path | None = None, threads: int = 1,
-                quantize: str = "none") -> "OnnxNet":
+                quantize: str = "none", prefix: str = "toxicity") -> "OnnxNet":
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
         digest = hashlib.sha256(b"".join(Path(f).read_bytes() for f in weight_paths)).hexdigest()[:16]
         folder = Path(folder) if folder else cache_dir()
-        exported = folder / f"toxicity-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
+        exported = folder / f"{prefix}-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
         path = exported.with_name(f"{exported.stem}-{INT8_SCHEME}.onnx") if quantize == "int8" else exported
         if path.exists():
             try:

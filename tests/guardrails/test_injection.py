@@ -92,3 +92,32 @@ def test_shipped_weights_are_small_and_not_pickled():
     assert {"weights.safetensors", "meta.json", "DATASHEET.md"} <= set(files)
     assert not any(name.endswith((".pkl", ".pickle", ".joblib", ".pt")) for name in files)
     assert sum(files.values()) < 5_000_000
+
+
+def test_onnx_encoder_gives_pytorchs_embeddings_and_scores(guard):
+    """INJECTION_RUNTIME=onnx (the default) runs the encoder on ONNX Runtime for speed; the weights were
+    fitted on PyTorch's embeddings, so the two must agree, padding and truncation included."""
+    import numpy as np
+
+    from guardrails.embeddings import shared_encoder
+
+    assert guard.encoder.runtime == "onnx"
+    torch_guard = InjectionGuard(None, shared_encoder(None, "torch", None))
+    texts = INJECTIONS + BENIGN + ["ok", "word " * 400]  # one to truncate, one far shorter than the rest
+    assert np.abs(guard.encoder.encode(texts) - torch_guard.encoder.encode(texts)).max() < 1e-5
+    assert guard.risks(texts) == pytest.approx(torch_guard.risks(texts), abs=1e-5)
+
+
+def test_encoder_falls_back_to_pytorch_when_onnx_cannot_export(tmp_path, caplog):
+    from guardrails.embeddings import Encoder
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")  # mkdir fails: a real fault, not a mock
+    encoder = Encoder(runtime="onnx", cache_dir=blocked)
+    assert encoder.runtime == "torch" and "runs on PyTorch" in caplog.text
+    assert encoder.encode(["still works"]).shape == (1, 384)
+
+
+def test_unknown_injection_runtime_is_a_clear_error():
+    with pytest.raises(ValueError, match="INJECTION_RUNTIME must be 'onnx' or 'torch'"):
+        Settings.from_env({"INJECTION_RUNTIME": "tensorrt"})
