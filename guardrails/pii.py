@@ -14,7 +14,7 @@ import os
 
 from guardrails.base import Guard
 from guardrails.recognizers import custom_recognizers
-from guardrails.spacy_speed import MATMULS, use_lookup_attribute_ruler, use_matmul
+from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
 
 DEFAULT_ENTITIES = (
@@ -80,8 +80,7 @@ class PIIGuard(Guard):
                  matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True):
         """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
         (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row."""
-        if matmul not in MATMULS:
-            raise ValueError(f"SPACY_MATMUL must be one of {', '.join(MATMULS)}, not {matmul!r}")
+        check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
         from presidio_analyzer.nlp_engine import NlpEngineProvider

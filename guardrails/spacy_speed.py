@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 MATMULS = ("numpy", "blis")
 
 
+def check_matmul(matmul: str) -> None:
+    if matmul not in MATMULS:
+        raise ValueError(f"SPACY_MATMUL must be one of {', '.join(MATMULS)}, not {matmul!r}")
+
+
 def use_matmul(nlp, matmul: str, blas_threads: int) -> None:
     """Have spaCy's layers multiply matrices through numpy (OpenBLAS) instead of BLIS.
 
@@ -29,8 +34,7 @@ def use_matmul(nlp, matmul: str, blas_threads: int) -> None:
     after each product, and on 2 cores they took the core the toxicity model runs on beside this
     guard: all guards' p50 was 37 ms with OpenBLAS's 2 threads, 22 ms with 1 (28 ms with BLIS).
     """
-    if matmul not in MATMULS:
-        raise ValueError(f"SPACY_MATMUL must be one of {', '.join(MATMULS)}, not {matmul!r}")
+    check_matmul(matmul)
     from thinc.api import NumpyOps
 
     if matmul == "numpy" and blas_threads > 0:
