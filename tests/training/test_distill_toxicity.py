@@ -1,0 +1,44 @@
+"""Distilling the toxicity net: the student is built from the teacher's own layers and ships in the
+format the app loads (real MiniLM encoder, real shipped weights)."""
+
+import torch
+
+from guardrails.toxicity_minilm import MiniLMToxicityModel, save_weights
+from training.distill_toxicity import student_from
+
+TEXTS = ["Have a lovely day!", "I will find you and hurt you, you worthless idiot.", "Muslims are my neighbours."]
+
+
+def logits(net, tokenizer, texts):
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        return net(batch["input_ids"], batch["attention_mask"])
+
+
+def test_a_student_with_all_the_teachers_layers_is_the_teacher():
+    teacher = MiniLMToxicityModel(runtime="torch")
+    student = student_from(teacher.net, list(range(len(teacher.net.encoder.encoder.layer))))
+    student.eval()
+    assert torch.allclose(logits(student, teacher.tokenizer, TEXTS), logits(teacher.net, teacher.tokenizer, TEXTS), atol=1e-5)
+
+
+def test_a_shallower_student_keeps_the_chosen_layers_and_loads_as_the_app_loads_it(tmp_path):
+    import json
+
+    teacher = MiniLMToxicityModel(runtime="torch")
+    student = student_from(teacher.net, [0, 2, 4, 5])
+    student.eval()
+    assert len(student.encoder.encoder.layer) == 4
+    kept = student.encoder.encoder.layer[1].attention.self.query.weight
+    assert torch.equal(kept, teacher.net.encoder.encoder.layer[2].attention.self.query.weight)
+    assert not torch.equal(kept, teacher.net.encoder.encoder.layer[1].attention.self.query.weight)
+    # The teacher is not changed by building (or training) the student.
+    assert len(teacher.net.encoder.encoder.layer) == 6
+
+    save_weights(student.shipped_state(), tmp_path)
+    (tmp_path / "meta.json").write_text(json.dumps({"version": "test", "trainable_layers": 4, "layers": 4}))
+    loaded = MiniLMToxicityModel(tmp_path, runtime="torch")
+    assert len(loaded.net.encoder.encoder.layer) == 4
+    # Shipped in float16, so equal to float16 rounding.
+    assert torch.allclose(logits(loaded.net, loaded.tokenizer, TEXTS), logits(student, teacher.tokenizer, TEXTS), atol=2e-2)
+    assert not torch.allclose(logits(loaded.net, loaded.tokenizer, TEXTS), logits(teacher.net, teacher.tokenizer, TEXTS), atol=2e-2)
