@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 import time
@@ -162,6 +163,19 @@ def build_app(settings: Settings):
     return build_ui(chat, queue, auth, info, explain), chat
 
 
+def freeze_startup_objects() -> int:
+    """Take everything loaded so far out of the garbage collector's later passes; returns how many.
+
+    The models leave about 580,000 objects that live as long as the process. A full collection walks
+    them all (330 ms with the guards loaded on this 2-core machine, `bench/guards.py`), and every
+    thread waits for it, so a reply being checked at that moment would take a third of a second
+    longer. Frozen, they are skipped (0.0 ms). Garbage is collected first, so none of it is kept.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-h", "--help"):
@@ -178,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         log.error("cannot start: %s", exc)
         return 2
+    log.info("%d objects loaded at start-up are left out of garbage collection", freeze_startup_objects())
     # Limits per process (README, "Concurrency"): light events run EVENT_CONCURRENCY at a time each,
     # generation CHAT_CONCURRENCY at a time in total (app/ui.py); at most QUEUE_MAX_SIZE wait.
     demo.queue(default_concurrency_limit=settings.number("event_concurrency", int),
