@@ -27,7 +27,7 @@ from torch import nn
 from guardrails.metrics import binary_metrics, fairness_metrics
 from guardrails.toxicity_minilm import WEIGHTS_DIR, MiniLMToxicityModel, ToxicityNet, normalise, save_weights
 from training.toxicity_templates import cases
-from training.train_toxicity import ADJ_RE, load_evaluation, load_training, predict
+from training.train_toxicity import ADJ_RE, command_line, load_evaluation, load_training, predict
 
 
 def unlabelled_rows(data: Path, n_implicit: int, n_davidson: int, n_requests: int) -> list[str]:
@@ -178,7 +178,7 @@ def main() -> None:
         "train_seconds": round(train_seconds),
         "threshold": 0.5,
         "evaluation_at_0.5": figures,
-        "command": "python -m training.distill_toxicity " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()),
+        "command": "python -m training.distill_toxicity " + command_line(vars(args)),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"wrote {out} in {train_seconds:.0f}s of training", flush=True)

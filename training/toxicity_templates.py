@@ -79,6 +79,54 @@ NEUTRAL = [
     "She shot the photo with an old film camera.", "The villain in the novel threatens to destroy the city.",
 ]
 
+# Training only, never held out (FAMILIES' held-out split stays as it was, so releases compare on the
+# same cases). Each hateful claim comes with its own negation and its own counter-speech: the wrappers
+# quote the claim, so without the claim itself labelled hateful beside them a model learns that the
+# claim is harmless rather than that the wrapper makes it so.
+CONTRAST = [  # (hateful, negation, counter-speech)
+    ("{P} are nothing but criminals.", "{P} are not criminals.",
+     "Claiming {P} are nothing but criminals is a lie, and a cruel one."),
+    ("{P} are ruining our neighbourhood.", "{P} are not ruining our neighbourhood.",
+     "My neighbour said {P} are ruining the area, and I told him that's prejudice."),
+    ("{P} can't be trusted with anything.", "It isn't true that {P} can't be trusted.",
+     "The idea that {P} can't be trusted is an old and ugly stereotype."),
+    ("{P} are filthy.", "{P} are not filthy, and saying so is wrong.",
+     "Someone painted 'filthy {P}' on the wall, and the town cleaned it off."),
+    ("{P} are a burden on society.", "{P} are not a burden on anyone.",
+     "Politicians who call {P} a burden are scapegoating them."),
+    ("I wish all {P} would just disappear.", "I don't wish any harm on {P}.",
+     "A user wrote that all {P} should disappear; that is hate speech and we banned him."),
+    ("{P} are worthless.", "No one is worthless, {P} included.",
+     "Telling {P} they are worthless is bullying, plain and simple."),
+    ("{P} are evil.", "{P} are not evil.", "The speaker claimed {P} are evil and was rightly booed off the stage."),
+    ("{P} are too dumb to understand anything.", "{P} are not dumb.",
+     "Jokes about {P} being dumb are just bigotry dressed up as humour."),
+    ("Keep {P} away from our children.", "There is no reason to keep {P} away from children.",
+     "The flyer said to keep {P} away from children, and we reported it as hateful."),
+]
+MORE_THREATS = [
+    "I'm going to hunt down every {A} person in this town.", "{P} deserve a bullet.",
+    "Someone should burn their {A} shop to the ground.", "If I see {P} here again, I'll beat them bloody.",
+    "Watch yourself, or you'll get hurt.", "I'll come to your house and hurt your family.",
+]
+
+
+def contrast_cases(seed: int = 0, groups: int = 10) -> list[tuple[str, int, str]]:
+    """(text, label, family) from CONTRAST and MORE_THREATS, `groups` groups per template."""
+    rng = random.Random(seed)
+    out = []
+    for hateful, negation, counter in CONTRAST:
+        for plural, adj in rng.sample(GROUPS, groups):
+            out += [(fill(hateful, plural, adj), 1, "hateful"), (fill(negation, plural, adj), 0, "negation"),
+                    (fill(counter, plural, adj), 0, "counter_speech")]
+    for template in MORE_THREATS:
+        if "{P}" in template or "{A}" in template:
+            out += [(fill(template, plural, adj), 1, "threat") for plural, adj in rng.sample(GROUPS, groups)]
+        else:
+            out.append((template, 1, "threat"))
+    return out
+
+
 FAMILIES = {
     "hateful": (HATEFUL, 1), "threat": (THREATS, 1), "insult": (INSULTS, 1),
     "negation": (NEGATION, 0), "counter_speech": (COUNTER_SPEECH, 0), "identity_neutral": (IDENTITY_NEUTRAL, 0),

@@ -23,7 +23,7 @@ import torch
 from guardrails.metrics import binary_metrics, fairness_metrics
 from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, save_weights
 from guardrails.toxicity_minilm import normalise
-from training.toxicity_templates import IDENTITY_ADJECTIVES, affirming_cases, cases, obfuscate
+from training.toxicity_templates import IDENTITY_ADJECTIVES, affirming_cases, cases, contrast_cases, obfuscate
 
 ADJ = sorted(IDENTITY_ADJECTIVES, key=len, reverse=True)
 ADJ_RE = re.compile(r"\b(" + "|".join(ADJ) + r")\b", re.I)
@@ -41,7 +41,7 @@ def counterfactual(text: str, rng: random.Random) -> str | None:
     return ADJ_RE.sub(swap, text)
 
 
-def load_training(data: Path, rng: random.Random) -> list[tuple[str, int, str]]:
+def load_training(data: Path, rng: random.Random, contrast: bool = False) -> list[tuple[str, int, str]]:
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -68,6 +68,8 @@ def load_training(data: Path, rng: random.Random) -> list[tuple[str, int, str]]:
     add(aw, "text", "label", "awesome_prompts", limit=600)
     rows += [(t, l, "templates") for t, l, _ in cases(held_out=False)]
     rows += affirming_cases(3000)
+    if contrast:
+        rows += [(t, l, "contrast") for t, l, _ in contrast_cases()]
 
     augmented = []
     for text, label, source in rows:
@@ -167,6 +169,16 @@ def predict(net, tokenizer, texts, max_length=128, batch_size=128) -> np.ndarray
     return np.concatenate(out)
 
 
+def command_line(options: dict) -> str:
+    """The options as they would be typed: flags without a value, unset options left out."""
+    words = []
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        words.append(f"--{key.replace('_', '-')}" + ("" if value is True else f" {value}"))
+    return " ".join(words)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--data", default="../shared/data")
@@ -178,13 +190,14 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
+    p.add_argument("--contrast", action="store_true", help="add the hateful claims with their negations and counter-speech (training/toxicity_templates.py, CONTRAST)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
-    rows = load_training(data, rng)
+    rows = load_training(data, rng, args.contrast)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)
@@ -230,7 +243,7 @@ def main() -> None:
         "train_seconds": round(train_seconds),
         "threshold": 0.5,
         "evaluation_at_0.5": figures,
-        "command": "python -m training.train_toxicity " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()),
+        "command": "python -m training.train_toxicity " + command_line(vars(args)),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"wrote {out} in {train_seconds:.0f}s of training", flush=True)

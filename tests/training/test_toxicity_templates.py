@@ -1,0 +1,28 @@
+"""The functional templates: the held-out split stays fixed, and training-only cases stay out of it."""
+
+import csv
+from pathlib import Path
+
+from training.toxicity_templates import CONTRAST, GROUPS, cases, contrast_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_held_out_cases_are_the_ones_the_published_figures_were_measured_on():
+    # docs/eval/functional_held_out.csv is what `make evaluate` scored for the model card; a change to the
+    # templates that moved the split would make this release's figures incomparable with the last.
+    with open(ROOT / "docs/eval/functional_held_out.csv", newline="", encoding="utf-8") as f:
+        published = [(r["text"], int(r["label"]), r["family"]) for r in csv.DictReader(f)]
+    assert cases(held_out=True) == published
+
+
+def test_contrast_cases_are_never_held_out_and_come_in_triples():
+    held = {text for text, _, _ in cases(held_out=True)}
+    rows = contrast_cases()
+    assert not held & {text for text, _, _ in rows}
+    triples = rows[: 3 * len(CONTRAST) * 10]
+    for i in range(0, len(triples), 3):
+        (hateful, l1, f1), (negation, l2, f2), (counter, l3, f3) = triples[i:i + 3]
+        assert (l1, l2, l3) == (1, 0, 0) and (f1, f2, f3) == ("hateful", "negation", "counter_speech")
+        group = next(p for p, _ in GROUPS if p.lower() in hateful.lower())
+        assert group.lower() in negation.lower() and group.lower() in counter.lower()
