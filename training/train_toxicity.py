@@ -41,7 +41,7 @@ def counterfactual(text: str, rng: random.Random) -> str | None:
     return ADJ_RE.sub(swap, text)
 
 
-def load_training(data: Path, rng: random.Random, contrast: bool = False) -> list[tuple[str, int, str]]:
+def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10) -> list[tuple[str, int, str]]:
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -69,7 +69,7 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False) -> lis
     rows += [(t, l, "templates") for t, l, _ in cases(held_out=False)]
     rows += affirming_cases(3000)
     if contrast:
-        rows += [(t, l, "contrast") for t, l, _ in contrast_cases()]
+        rows += [(t, l, "contrast") for t, l, _ in contrast_cases(groups=contrast_groups)]
 
     augmented = []
     for text, label, source in rows:
@@ -191,13 +191,14 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
     p.add_argument("--contrast", action="store_true", help="add the hateful claims with their negations and counter-speech (training/toxicity_templates.py, CONTRAST)")
+    p.add_argument("--contrast-groups", type=int, default=10, help="groups each contrast template is filled with")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
-    rows = load_training(data, rng, args.contrast)
+    rows = load_training(data, rng, args.contrast, args.contrast_groups)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)
