@@ -19,15 +19,12 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from guardrails.metrics import binary_metrics, fairness_metrics
 from guardrails.toxicity_minilm import WEIGHTS_DIR, MiniLMToxicityModel, ToxicityNet, normalise, save_weights
-from training.toxicity_templates import cases
-from training.train_toxicity import ADJ_RE, command_line, load_evaluation, load_training, predict
+from training.train_toxicity import command_line, evaluate, load_training, predict
 
 
 def unlabelled_rows(data: Path, n_implicit: int, n_davidson: int, n_requests: int) -> list[str]:
@@ -143,24 +140,7 @@ def main() -> None:
     train(student, batches, sum(labelled) / len(labelled), args)
     train_seconds = time.time() - started
 
-    tokenizer = teacher.tokenizer
-    figures = {}
-    for name, (eval_texts, labels) in load_evaluation(data).items():
-        m = binary_metrics(labels, predict(student, tokenizer, eval_texts), 0.5)
-        figures[name] = {k: m[k] for k in ("n", "accuracy", "precision", "recall", "f1", "auc", "fpr")}
-        print(name, json.dumps(figures[name]), flush=True)
-    held = cases(held_out=True)
-    held_scores = predict(student, tokenizer, [t for t, _, _ in held])
-    figures["functional_held_out_by_family"] = {
-        family: round(float(np.mean([(s >= 0.5) == (l == 1) for (_, l, f), s in zip(held, held_scores) if f == family])), 4)
-        for family in sorted({f for _, _, f in held})}
-    print("held-out templates by family", json.dumps(figures["functional_held_out_by_family"]), flush=True)
-    mad = pd.read_csv(data / "bias_madlibs_77k.csv").sample(8000, random_state=0)
-    scores = predict(student, tokenizer, mad.Text.astype(str).tolist())
-    groups = [(m.group(1).lower() if (m := ADJ_RE.search(t)) else "other") for t in mad.Text]
-    fair = fairness_metrics(mad.Label.values == "BAD", scores >= 0.5, groups)
-    figures["bias_madlibs_fairness"] = {"fpr_gap": fair["fpr_gap"], "disparate_impact": fair["disparate_impact"]}
-    print("madlibs fairness", json.dumps(figures["bias_madlibs_fairness"]), flush=True)
+    figures = evaluate(student, teacher.tokenizer, data)
 
     save_weights(student.shipped_state(), out)
     meta = {

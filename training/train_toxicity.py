@@ -169,6 +169,28 @@ def predict(net, tokenizer, texts, max_length=128, batch_size=128) -> np.ndarray
     return np.concatenate(out)
 
 
+def evaluate(net, tokenizer, data: Path) -> dict:
+    """The figures meta.json records: held-out test sets, held-out templates per behaviour, madlibs fairness."""
+    figures = {}
+    for name, (texts, labels) in load_evaluation(data).items():
+        m = binary_metrics(labels, predict(net, tokenizer, texts), 0.5)
+        figures[name] = {k: m[k] for k in ("n", "accuracy", "precision", "recall", "f1", "auc", "fpr")}
+        print(name, json.dumps(figures[name]), flush=True)
+    held = cases(held_out=True)  # per behaviour: where a keyword model fails (negation, counter-speech)
+    held_scores = predict(net, tokenizer, [t for t, _, _ in held])
+    figures["functional_held_out_by_family"] = {
+        family: round(float(np.mean([(s >= 0.5) == (l == 1) for (_, l, f), s in zip(held, held_scores) if f == family])), 4)
+        for family in sorted({f for _, _, f in held})}
+    print("held-out templates by family", json.dumps(figures["functional_held_out_by_family"]), flush=True)
+    mad = pd.read_csv(data / "bias_madlibs_77k.csv").sample(8000, random_state=0)
+    scores = predict(net, tokenizer, mad.Text.astype(str).tolist())
+    groups = [(m.group(1).lower() if (m := ADJ_RE.search(t)) else "other") for t in mad.Text]
+    fair = fairness_metrics(mad.Label.values == "BAD", scores >= 0.5, groups)
+    figures["bias_madlibs_fairness"] = {"fpr_gap": fair["fpr_gap"], "disparate_impact": fair["disparate_impact"]}
+    print("madlibs fairness", json.dumps(figures["bias_madlibs_fairness"]), flush=True)
+    return figures
+
+
 def command_line(options: dict) -> str:
     """The options as they would be typed: flags without a value, unset options left out."""
     words = []
@@ -211,23 +233,7 @@ def main() -> None:
     train_top_layers(net, batches, n_pos / len(rows), args)
     train_seconds = time.time() - started
 
-    figures = {}
-    for name, (texts, labels) in load_evaluation(data).items():
-        m = binary_metrics(labels, predict(net, tokenizer, texts), 0.5)
-        figures[name] = {k: m[k] for k in ("n", "accuracy", "precision", "recall", "f1", "auc", "fpr")}
-        print(name, json.dumps(figures[name]), flush=True)
-    held = cases(held_out=True)  # per behaviour: where a keyword model fails (negation, counter-speech)
-    held_scores = predict(net, tokenizer, [t for t, _, _ in held])
-    figures["functional_held_out_by_family"] = {
-        family: round(float(np.mean([(s >= 0.5) == (l == 1) for (_, l, f), s in zip(held, held_scores) if f == family])), 4)
-        for family in sorted({f for _, _, f in held})}
-    print("held-out templates by family", json.dumps(figures["functional_held_out_by_family"]), flush=True)
-    mad = pd.read_csv(data / "bias_madlibs_77k.csv").sample(8000, random_state=0)
-    scores = predict(net, tokenizer, mad.Text.astype(str).tolist())
-    groups = [(m.group(1).lower() if (m := ADJ_RE.search(t)) else "other") for t in mad.Text]
-    fair = fairness_metrics(mad.Label.values == "BAD", scores >= 0.5, groups)
-    figures["bias_madlibs_fairness"] = {"fpr_gap": fair["fpr_gap"], "disparate_impact": fair["disparate_impact"]}
-    print("madlibs fairness", json.dumps(figures["bias_madlibs_fairness"]), flush=True)
+    figures = evaluate(net, tokenizer, data)
 
     save_weights(net.shipped_state(), out)
     meta = {
