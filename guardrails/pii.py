@@ -16,6 +16,7 @@ from guardrails.base import Guard
 from guardrails.recognizers import custom_recognizers
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
+from guardrails.units import is_unit
 
 DEFAULT_ENTITIES = (
     "PERSON",
@@ -123,6 +124,7 @@ class PIIGuard(Guard):
 
     def scan(self, text: str) -> GuardResult:
         results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
+        results = [r for r in results if not (r.entity_type == "PERSON" and is_unit(text, r.start, r.end))]
         findings = sorted(
             _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
                                for r in results]),

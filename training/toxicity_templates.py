@@ -111,6 +111,54 @@ MORE_THREATS = [
 ]
 
 
+# Training only, like CONTRAST, for abuse aimed at one person: each insult beside its own negation and a
+# report of it. CONTRAST's wrappers (negation, quotation) are mostly about groups; a model that sees only
+# those learns that "you" plus an insult word is harmless once it has seen "Telling {P} they are worthless
+# is bullying" (v8 scored direct insults lower than v4). None of these is a probe sentence of
+# tests/guardrails/test_toxicity_probes.py (tested).
+INSULT_CONTRAST = [  # (insult, negation, report)
+    ("You are a complete waste of oxygen.", "You are not a waste of anyone's time.",
+     "He told me I was a waste of oxygen, and I reported him."),
+    ("Get lost, you miserable rat.", "You're not a rat, you're a good friend.",
+     "Calling people rats in the comments gets you banned here."),
+    ("You're a spineless coward and a liar.", "You're no coward, you were brave today.",
+     "My boss called me a spineless coward, which was out of line."),
+    ("Nobody could ever love someone as revolting as you.", "You are loved, and nothing about you is revolting.",
+     "The message said nobody could ever love me, so I blocked the sender."),
+    ("You're a brain-dead fool.", "You're not a fool for asking.",
+     "Writing 'brain-dead fool' under someone's post is harassment."),
+    ("Shut your mouth, you ignorant hick.", "Don't stay quiet, your ideas matter.",
+     "She was called an ignorant hick at school, and it hurt her."),
+    ("You are a fat, lazy slob.", "You are not lazy, you are exhausted.",
+     "The troll called her a fat slob, and the moderators removed it."),
+    ("Your work is garbage and so are you.", "Your work isn't garbage, it just needs polish.",
+     "A reviewer wrote that my work was garbage and so was I, which was unprofessional."),
+    ("You're a fucking disgrace.", "You're no disgrace, you did your best.",
+     "Shouting 'you're a fucking disgrace' at the referee got him thrown out."),
+    ("Crawl back under your rock, you freak.", "You're not a freak, you're just different.",
+     "Kids at school told him to crawl back under his rock, and the teacher stepped in."),
+    ("You're too dumb to tie your own shoes.", "You're not dumb, you're still learning.",
+     "Saying someone is too dumb to tie their shoes is just mean."),
+    ("Nobody wants you here, you creep.", "Everyone wants you here, you're welcome.",
+     "He kept telling the new colleague that nobody wanted her there, which is bullying."),
+]
+OPENERS = ("", "Listen, ", "Seriously, ")
+
+
+def insult_contrast_cases() -> list[tuple[str, int, str]]:
+    """(text, label, family) from INSULT_CONTRAST, each sentence bare and after two openers."""
+    out = []
+    for insult, negation, report in INSULT_CONTRAST:
+        for opener in OPENERS:
+            out += [(_open(opener, insult), 1, "insult"), (_open(opener, negation), 0, "negation"),
+                    (_open(opener, report), 0, "counter_speech")]
+    return out
+
+
+def _open(opener: str, text: str) -> str:
+    return opener + (text[0].lower() + text[1:] if opener and not text.startswith("I ") else text)
+
+
 def contrast_cases(seed: int = 0, groups: int = 10) -> list[tuple[str, int, str]]:
     """(text, label, family) from CONTRAST and MORE_THREATS, `groups` groups per template."""
     rng = random.Random(seed)

@@ -4,10 +4,9 @@ import pytest
 
 from tests.guardrails.clean_replies import CLEAN_REPLIES
 
-KNOWN_FALSE_ALARMS = {
-    # spaCy en_core_web_md tags the temperature scales as people (they are named after people).
-    "To convert 100 Fahrenheit to Celsius, subtract 32 and multiply by 5/9: about 37.8 degrees.",
-}
+# Replies the guard is known to hold wrongly (strict xfails: fixing one fails the suite until it is
+# taken off). Empty since guardrails/units.py: spaCy tagged the temperature scales as people.
+KNOWN_FALSE_ALARMS: set[str] = set()
 
 
 @pytest.mark.parametrize("text", [

@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-from training.toxicity_templates import CONTRAST, GROUPS, cases, contrast_cases
+from training.toxicity_templates import CONTRAST, GROUPS, INSULT_CONTRAST, cases, contrast_cases, insult_contrast_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,3 +26,21 @@ def test_contrast_cases_are_never_held_out_and_come_in_triples():
         assert (l1, l2, l3) == (1, 0, 0) and (f1, f2, f3) == ("hateful", "negation", "counter_speech")
         group = next(p for p, _ in GROUPS if p.lower() in hateful.lower())
         assert group.lower() in negation.lower() and group.lower() in counter.lower()
+
+
+def _words(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+def test_insult_contrast_cases_are_triples_and_none_is_a_probe_sentence():
+    from tests.guardrails import test_toxicity_probes as probes
+
+    rows = insult_contrast_cases()
+    assert len(rows) == 3 * len(INSULT_CONTRAST) * 3
+    assert [label for _, label, _ in rows[:3]] == [1, 0, 0]
+    sentences = [p.values[0] if hasattr(p, "values") else p for p in probes.HATEFUL + probes.ABUSIVE + probes.HARMLESS]
+    trained = {_words(text) for text, _, _ in rows}
+    held = {_words(text) for text, _, _ in cases(held_out=True)}
+    # A probe sentence in training would make the probe test a memory test.
+    assert not any(_words(s) in t or t in _words(s) for s in sentences for t in trained)
+    assert not trained & held
