@@ -59,7 +59,10 @@ def main() -> None:
         "version": args.version,
         "trained": time.strftime("%Y-%m-%d"),
         "averaged_from": [{"version": m.get("version"), "command": m.get("command"),
-                           "training_rows": m.get("training_rows")} for m in metas],
+                           "training_rows": m.get("training_rows"), "train_seconds": m.get("train_seconds")}
+                          for m in metas],
+        # What it took to make this net: every ingredient's training (averaging takes a second).
+        "train_seconds": sum(m.get("train_seconds") or 0 for m in metas),
         "threshold": 0.5,
         "evaluation_at_0.5": figures,
         "command": "python -m training.average_weights --out " + args.out + " --version " + args.version
