@@ -143,6 +143,41 @@ INSULT_CONTRAST = [  # (insult, negation, report)
      "He kept telling the new colleague that nobody wanted her there, which is bullying."),
 ]
 OPENERS = ("", "Listen, ", "Seriously, ")
+# Training only, like INSULT_CONTRAST: threats aimed at one person that use no swear word and often no
+# violent verb, each beside a harmless sentence with the same words and a report of the threat. None is a
+# held-out threat or a probe sentence (tested).
+THREAT_CONTRAST = [  # (threat, harmless look-alike, report)
+    ("You'd better sleep with one eye open from now on.", "I sleep with one eye open when I camp in bear country.",
+     "Someone texted me that I'd better sleep with one eye open, so I went to the police."),
+    ("I know what car you drive and where you park it at night.", "I know what car you drive, can I borrow it on Saturday?",
+     "A stranger wrote that he knew where I park at night, and I reported it."),
+    ("One more word and you'll be picking your teeth up off the floor.", "One more word and I'll miss my train, so let's talk later.",
+     "He said I'd be picking my teeth up off the floor, and the bouncer threw him out."),
+    ("People like you tend to disappear around here.", "People like you make this town a better place.",
+     "A man told my brother that people like him tend to disappear, which frightened us all."),
+    ("Your family won't be safe if you keep this up.", "Your family will be safe here, the shelter is warm and dry.",
+     "The letter said my family wouldn't be safe, so we called the police."),
+    ("I'm coming for you tonight, and nobody will hear you scream.", "I'm coming for you tonight, the party starts at eight.",
+     "The caller said nobody would hear me scream, and the police traced the number."),
+    ("Enjoy your last days while you still can.", "Enjoy your last days of the holiday while you still can.",
+     "Writing 'enjoy your last days' under someone's photo is a threat, and we removed it."),
+    ("Cross me again and you'll regret the day you were born.", "Cross the bridge and you'll see the bakery on your left.",
+     "My ex said I'd regret the day I was born, and the judge granted a restraining order."),
+    ("I've got a bullet with your name on it.", "I've got a present with your name on it.",
+     "Telling someone you have a bullet with their name on it is a death threat."),
+    ("Step outside and I'll put you in the hospital.", "Step outside and you'll see the fireworks.",
+     "He threatened to put me in the hospital, and I have it on video."),
+]
+
+
+def threat_contrast_cases() -> list[tuple[str, int, str]]:
+    """(text, label, family) from THREAT_CONTRAST, each sentence bare and after two openers."""
+    out = []
+    for threat, harmless, report in THREAT_CONTRAST:
+        for opener in OPENERS:
+            out += [(_open(opener, threat), 1, "threat"), (_open(opener, harmless), 0, "neutral"),
+                    (_open(opener, report), 0, "counter_speech")]
+    return out
 
 
 def insult_contrast_cases() -> list[tuple[str, int, str]]:

@@ -23,7 +23,8 @@ import torch
 from guardrails.metrics import binary_metrics, fairness_metrics
 from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, save_weights
 from guardrails.toxicity_minilm import normalise
-from training.toxicity_templates import IDENTITY_ADJECTIVES, affirming_cases, cases, contrast_cases, insult_contrast_cases, obfuscate
+from training.toxicity_templates import (IDENTITY_ADJECTIVES, affirming_cases, cases, contrast_cases, insult_contrast_cases,
+                                         obfuscate, threat_contrast_cases)
 
 ADJ = sorted(IDENTITY_ADJECTIVES, key=len, reverse=True)
 ADJ_RE = re.compile(r"\b(" + "|".join(ADJ) + r")\b", re.I)
@@ -42,7 +43,7 @@ def counterfactual(text: str, rng: random.Random) -> str | None:
 
 
 def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10,
-                  insult_contrast: bool = False) -> list[tuple[str, int, str]]:
+                  insult_contrast: bool = False, threat_contrast: bool = False) -> list[tuple[str, int, str]]:
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -73,6 +74,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
         rows += [(t, l, "contrast") for t, l, _ in contrast_cases(groups=contrast_groups)]
     if insult_contrast:
         rows += [(t, l, "insult_contrast") for t, l, _ in insult_contrast_cases()]
+    if threat_contrast:
+        rows += [(t, l, "threat_contrast") for t, l, _ in threat_contrast_cases()]
 
     augmented = []
     for text, label, source in rows:
@@ -218,13 +221,14 @@ def main() -> None:
     p.add_argument("--contrast", action="store_true", help="add the hateful claims with their negations and counter-speech (training/toxicity_templates.py, CONTRAST)")
     p.add_argument("--contrast-groups", type=int, default=10, help="groups each contrast template is filled with")
     p.add_argument("--insult-contrast", action="store_true", help="add the insults aimed at one person with their negations and reports (INSULT_CONTRAST)")
+    p.add_argument("--threat-contrast", action="store_true", help="add threats aimed at one person beside harmless look-alikes and reports (THREAT_CONTRAST)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
-    rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast)
+    rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)

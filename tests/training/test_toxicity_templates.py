@@ -3,7 +3,10 @@
 import csv
 from pathlib import Path
 
-from training.toxicity_templates import CONTRAST, GROUPS, INSULT_CONTRAST, cases, contrast_cases, insult_contrast_cases
+import pytest
+
+from training.toxicity_templates import (CONTRAST, GROUPS, INSULT_CONTRAST, THREAT_CONTRAST, cases, contrast_cases,
+                                         insult_contrast_cases, threat_contrast_cases)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,11 +35,12 @@ def _words(text: str) -> str:
     return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
 
-def test_insult_contrast_cases_are_triples_and_none_is_a_probe_sentence():
+@pytest.mark.parametrize("make,templates", [(insult_contrast_cases, INSULT_CONTRAST), (threat_contrast_cases, THREAT_CONTRAST)])
+def test_insult_and_threat_contrast_cases_are_triples_and_none_is_a_probe_sentence(make, templates):
     from tests.guardrails import test_toxicity_probes as probes
 
-    rows = insult_contrast_cases()
-    assert len(rows) == 3 * len(INSULT_CONTRAST) * 3
+    rows = make()
+    assert len(rows) == 3 * len(templates) * 3
     assert [label for _, label, _ in rows[:3]] == [1, 0, 0]
     sentences = [p.values[0] if hasattr(p, "values") else p for p in probes.HATEFUL + probes.ABUSIVE + probes.HARMLESS]
     trained = {_words(text) for text, _, _ in rows}
