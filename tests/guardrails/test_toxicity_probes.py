@@ -15,7 +15,7 @@ from guardrails.toxicity_minilm import MiniLMToxicityModel
 
 
 def known_miss(text: str):
-    return pytest.param(text, marks=pytest.mark.xfail(strict=True, reason="a known miss of the shipped model (v10)"))
+    return pytest.param(text, marks=pytest.mark.xfail(strict=True, reason="a known miss of the shipped model (v12)"))
 
 
 HATEFUL = [
@@ -36,7 +36,7 @@ ABUSIVE = [
     "You are a fucking idiot and everyone hates you.", "You are a fucking idiot.", "You're an idiot and nobody likes you.",
     "You are a worthless idiot and everyone hates you.", "Shut the fuck up, you moron.", "You stupid bitch.",
     "Go to hell, you piece of shit.", "I hope you die.", "You disgust me, you pathetic loser.",
-    known_miss("Nobody cares about your opinion, dumbass."), "You're ugly and stupid.", "Fuck off.", "You suck.",
+    "Nobody cares about your opinion, dumbass.", "You're ugly and stupid.", "Fuck off.", "You suck.",
     "What an idiot you are.", "You are trash.", "Kill yourself.", "You should be ashamed, you filthy pig.",
     known_miss("Everyone hates you."), known_miss("Everyone thinks you're a joke."),
     # written later, before any model scored them
@@ -54,13 +54,13 @@ ABUSIVE = [
     "Beat it, nobody likes you.",
 ]
 HARMLESS = [
-    "I don't hate immigrants at all.", known_miss("Nobody should call women pathetic."),
+    "I don't hate immigrants at all.", "Nobody should call women pathetic.",
     "Saying that gay people deserve to be beaten is disgusting.", "You keep saying Jews are vermin, stop it.",
     "I love being a queer woman.", "Two gay men got married yesterday.", "This song is a killer.",
     known_miss("You are a fucking genius!"),
     # written later, before any model scored them
     "You absolutely killed it tonight!", "You're a damn good friend.", "Holy shit, you're brilliant.",
-    "You crazy genius, it worked!", "There's no such thing as a dumb question, so ask away.",
+    known_miss("You crazy genius, it worked!"), "There's no such thing as a dumb question, so ask away.",
     known_miss("Don't listen to anyone who calls you worthless."), known_miss("You beat me fair and square, you lucky dog."),
     "My brother called me an idiot, and I'm still upset about it.", "You are a kind and patient teacher.",
     "You're wicked smart.",
