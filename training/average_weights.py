@@ -40,11 +40,17 @@ def main() -> None:
     if len(args.models) < 2:
         p.error("give at least two models to average")
 
+    missing = [m for m in args.models if not (Path(m) / "meta.json").exists() or not weight_files(Path(m))]
+    if missing:
+        raise SystemExit(f"not a toxicity model folder (needs meta.json and model-N.safetensors): {', '.join(missing)}")
     metas = [json.loads((Path(m) / "meta.json").read_text()) for m in args.models]
     shape = {(m["trainable_layers"], m.get("layers", 6)) for m in metas}
     if len(shape) != 1:
         raise SystemExit(f"the models differ in their layers {sorted(shape)}: only nets of one shape can be averaged")
-    state = average([load_weights(weight_files(Path(m))) for m in args.models])
+    try:
+        state = average([load_weights(weight_files(Path(m))) for m in args.models])
+    except ValueError as exc:
+        raise SystemExit(f"cannot average these models: {exc}") from None
     trainable, layers = shape.pop()
     net, tokenizer = build_net(trainable, layers=layers)
     net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)

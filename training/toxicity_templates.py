@@ -172,21 +172,20 @@ THREAT_CONTRAST = [  # (threat, harmless look-alike, report)
 
 def threat_contrast_cases() -> list[tuple[str, int, str]]:
     """(text, label, family) from THREAT_CONTRAST, each sentence bare and after two openers."""
-    out = []
-    for threat, harmless, report in THREAT_CONTRAST:
-        for opener in OPENERS:
-            out += [(_open(opener, threat), 1, "threat"), (_open(opener, harmless), 0, "neutral"),
-                    (_open(opener, report), 0, "counter_speech")]
-    return out
+    return _opened_triples(THREAT_CONTRAST, ("threat", "neutral", "counter_speech"))
 
 
 def insult_contrast_cases() -> list[tuple[str, int, str]]:
     """(text, label, family) from INSULT_CONTRAST, each sentence bare and after two openers."""
+    return _opened_triples(INSULT_CONTRAST, ("insult", "negation", "counter_speech"))
+
+
+def _opened_triples(triples, families: tuple[str, str, str]) -> list[tuple[str, int, str]]:
+    """Each (toxic, harmless, harmless) triple after every opener, labelled 1, 0, 0 with `families`."""
     out = []
-    for insult, negation, report in INSULT_CONTRAST:
+    for triple in triples:
         for opener in OPENERS:
-            out += [(_open(opener, insult), 1, "insult"), (_open(opener, negation), 0, "negation"),
-                    (_open(opener, report), 0, "counter_speech")]
+            out += [(_open(opener, text), int(i == 0), family) for i, (text, family) in enumerate(zip(triple, families))]
     return out
 
 

@@ -17,3 +17,13 @@ def test_each_tensor_is_the_mean_in_the_first_models_dtype():
 def test_models_with_different_tensors_are_refused():
     with pytest.raises(ValueError, match="same tensors"):
         average([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}])
+
+
+def test_the_command_names_a_folder_that_is_not_a_model(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "a").mkdir()
+    run = subprocess.run([sys.executable, "-m", "training.average_weights", "--out", str(tmp_path / "o"), "--version", "x",
+                          str(tmp_path / "a"), str(tmp_path / "a")], capture_output=True, text=True)
+    assert run.returncode != 0 and "not a toxicity model folder" in run.stderr and "Traceback" not in run.stderr
