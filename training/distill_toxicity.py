@@ -39,6 +39,22 @@ def unlabelled_rows(data: Path, n_implicit: int, n_davidson: int, n_requests: in
     return [normalise(str(t)) for t in [*ih.text, *dv.tweet, *cl.text]]
 
 
+def training_rows(data: Path, args) -> tuple[list[str], list[float]]:
+    """The teacher's labelled rows (with the contrast rows its flags name), then the unlabelled ones (label -1)."""
+    rng = random.Random(args.seed)  # the teacher's seed, so these are the rows it was trained on
+    rows = load_training(data, rng, contrast=args.contrast, contrast_groups=args.contrast_groups,
+                         insult_contrast=args.insult_contrast, threat_contrast=args.threat_contrast)
+    rng.shuffle(rows)
+    n_implicit = args.unlabelled // 2
+    n_davidson = args.unlabelled // 3
+    extra = unlabelled_rows(data, n_implicit, n_davidson, args.unlabelled - n_implicit - n_davidson)
+    texts = [t for t, _, _ in rows] + extra
+    hard = [float(l) for _, l, _ in rows] + [-1.0] * len(extra)
+    if args.limit:
+        texts, hard = texts[: args.limit], hard[: args.limit]
+    return texts, hard
+
+
 def student_from(teacher: ToxicityNet, keep: list[int]) -> ToxicityNet:
     import copy
 
@@ -97,7 +113,7 @@ def train(student, batches, positive_share, args) -> None:
     student.eval()
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser()
     p.add_argument("--data", default="../shared/data")
     p.add_argument("--teacher", default=str(WEIGHTS_DIR))
@@ -110,20 +126,21 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
     p.add_argument("--version", default="v6")
-    args = p.parse_args()
+    # The teacher's contrast rows, so the student is also shown the labels the teacher learnt them from
+    # (v6, distilled without them, lost most of what the held-out templates test).
+    p.add_argument("--contrast", action="store_true", help="as train_toxicity --contrast")
+    p.add_argument("--contrast-groups", type=int, default=10, help="as train_toxicity --contrast-groups")
+    p.add_argument("--insult-contrast", action="store_true", help="as train_toxicity --insult-contrast")
+    p.add_argument("--threat-contrast", action="store_true", help="as train_toxicity --threat-contrast")
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
 
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
-    rows = load_training(data, rng)  # the teacher's own rows, drawn with the teacher's seed
-    rng.shuffle(rows)
-    n_implicit = args.unlabelled // 2
-    n_davidson = args.unlabelled // 3
-    extra = unlabelled_rows(data, n_implicit, n_davidson, args.unlabelled - n_implicit - n_davidson)
-    texts = [t for t, _, _ in rows] + extra
-    hard = [float(l) for _, l, _ in rows] + [-1.0] * len(extra)
-    if args.limit:
-        texts, hard = texts[: args.limit], hard[: args.limit]
+    texts, hard = training_rows(data, args)
 
     teacher = MiniLMToxicityModel(args.teacher, runtime="torch")
     started = time.time()

@@ -42,3 +42,29 @@ def test_a_shallower_student_keeps_the_chosen_layers_and_loads_as_the_app_loads_
     # Shipped in float16, so equal to float16 rounding.
     assert torch.allclose(logits(loaded.net, loaded.tokenizer, TEXTS), logits(student, teacher.tokenizer, TEXTS), atol=2e-2)
     assert not torch.allclose(logits(loaded.net, loaded.tokenizer, TEXTS), logits(teacher.net, teacher.tokenizer, TEXTS), atol=2e-2)
+
+
+def test_the_contrast_flags_give_the_student_the_teachers_contrast_rows_with_their_labels():
+    from pathlib import Path
+
+    from training.distill_toxicity import parser, training_rows
+    from training.toxicity_templates import INSULT_CONTRAST, THREAT_CONTRAST
+
+    data = Path(__file__).resolve().parents[3] / "shared" / "data"
+    plain_texts, _ = training_rows(data, parser().parse_args(["--out", "x", "--unlabelled", "30"]))
+    texts, hard = training_rows(data, parser().parse_args(
+        ["--out", "x", "--unlabelled", "30", "--contrast", "--contrast-groups", "4", "--insult-contrast", "--threat-contrast"]))
+    label = {}
+    for t, h in zip(texts, hard):
+        label.setdefault(t, h)
+    insult, negation, _ = INSULT_CONTRAST[0]
+    threat, look_alike, _ = THREAT_CONTRAST[0]
+    # The triples appear behind openers, so look for rows that contain them.
+    def labels_of(fragment):
+        return {h for t, h in label.items() if fragment in t}
+    assert labels_of(insult) == {1.0} and labels_of(negation) == {0.0}
+    assert labels_of(threat) == {1.0} and labels_of(look_alike) == {0.0}
+    assert not any(insult in t for t in plain_texts)
+    # The unlabelled rows come last, marked -1, in both.
+    assert hard[-30:] == [-1.0] * 30 and -1.0 not in hard[:-30]
+    assert len(texts) > len(plain_texts)
