@@ -1,7 +1,7 @@
 """Street addresses: presidio ships no recognizer for them, and spaCy tags only the city part.
 
 Shapes covered, case-insensitively: "42 Baker Street", "221B Baker St., Apt 4", "Vesturgata 66",
-"Rua Joaquim de Oliveira 1615", "P.O. Box 15", "Suite 286", "Springfield, IL 62704", military
+"Rua Joaquim de Oliveira 1615", "42 rue de Rivoli", "P.O. Box 15", "Suite 286", "Springfield, IL 62704", military
 "PSC 5605, Box 8122 / APO AP 96504". A number alone is never enough: each shape needs a street
 word, a unit word or a state code next to it.
 """
@@ -17,6 +17,11 @@ STREET_TYPES = (
 )
 # Street words written before the name in Romance and Slavic languages (Rua X 12, Via Y 4).
 STREET_PREFIXES = r"rua|rue|via|viale|calle|carrer|avenida|avinguda|av\.|avenue|piazza|plaza|praça|largo|strada|trg|ulica|ul\.|camino|paseo|rambla|corso|allée|chemin|boulevard|estrada|travessa"
+# The French, Italian, Spanish and Portuguese order, house number first ("42 rue de Rivoli", "5 via Roma"):
+# only street words no English sentence puts between a number and a capitalised name.
+NUMBER_FIRST_PREFIXES = (r"rue|avenue|boulevard|bd|allée|chemin|impasse|quai|place|cours|via|viale|piazza|corso|calle|"
+                         r"avenida|rua|travessa|carrer|paseo|rambla|camino|strada|largo")
+PARTICLE = r"(?:de|du|des|de[ \t]+la|d'|l'|della|del|degli|dei|di|da|do|dos|das|la|le|les)"
 # Street words fused onto the end of the name in Germanic and Nordic languages (Hauptstraße 5).
 STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gade|allee|tie|katu|kuja|polku|utca|stigen|ring|damm|platz|markt|ulica"
 # Abbreviations may keep their period; a full word's trailing period ends the sentence.
@@ -44,6 +49,7 @@ class StreetAddressRecognizer(PatternRecognizer):
         patterns = [
             Pattern("number_street", rf"\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b){TAIL}", 0.6),
             Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("number_first_prefixed_street", rf"\b\d{{1,5}}[a-z]?,?[ \t]+(?:{NUMBER_FIRST_PREFIXES})[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}(?:[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}){{0,3}}{TAIL}", 0.55),
             Pattern("suffixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("po_box", rf"\b(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)[ \t]*#?\d+{TAIL}", 0.6),
             Pattern("military", r"\b(?:psc|unit|usns|uss|cmr)[ \t]+\d{3,5}(?:,?[ \t]+box[ \t]+\d{1,5})?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),

@@ -14,6 +14,21 @@ def test_street_address_found_whole(pii_guard):
     assert found(pii_guard, "My box is P.O. Box 1501", "ADDRESS")
 
 
+@pytest.mark.parametrize("text, address", [
+    ("The parcel goes to 42 rue de Rivoli, 75001 Paris.", "42 rue de Rivoli"),
+    ("It is at 5 via Roma in the centre.", "5 via Roma"),
+    ("Our shop: 18 calle Mayor, Madrid.", "18 calle Mayor"),
+    ("Their office is 7 place Vendôme.", "7 place Vendôme"),
+])
+def test_house_number_before_a_romance_street_word_without_a_cue(pii_guard, text, address):
+    assert any(address in s for s in found(pii_guard, text, "ADDRESS"))
+
+
+@pytest.mark.parametrize("text", ["We sent 2 via email.", "They scored 3 via penalties.", "Add 2 cours of rice."])
+def test_a_number_before_via_or_cours_in_english_is_not_an_address(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS") == []
+
+
 def test_address_needs_a_street_word_not_just_numbers(pii_guard):
     assert found(pii_guard, "I bought 3 apples for 12 dollars in 2019", "ADDRESS") == []
     assert found(pii_guard, "We waited 45 minutes for 2 trains on the street.", "ADDRESS") == []
