@@ -5,13 +5,14 @@ from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAdd
 from guardrails.recognizers.person import CuedNameRecognizer, NameListRecognizer
 from guardrails.recognizers.person_cues import NameAnswerRecognizer, PossessiveRelationRecognizer, SpeakerLabelRecognizer
 from guardrails.recognizers.phone import PhoneFormatRecognizer
+from guardrails.recognizers.ssn import NamedSsnRecognizer
 
 
 def custom_recognizers() -> list:
     return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer(),
-            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer()]
+            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(), NamedSsnRecognizer()]
 
 
-__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "PhoneFormatRecognizer",
+__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
            "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer",
            "custom_recognizers"]

@@ -23,7 +23,7 @@ NUMBER_FIRST_PREFIXES = (r"rue|avenue|boulevard|bd|allée|chemin|impasse|quai|pl
                          r"avenida|rua|travessa|carrer|paseo|rambla|camino|strada|largo")
 PARTICLE = r"(?:de|du|des|de[ \t]+la|d'|l'|della|del|degli|dei|di|da|do|dos|das|la|le|les)"
 # Street words fused onto the end of the name in Germanic and Nordic languages (Hauptstraße 5).
-STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gade|allee|tie|katu|kuja|polku|utca|stigen|ring|damm|platz|markt|ulica"
+STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gracht|kade|singel|dijk|steeg|gade|allee|tie|katu|kuja|polku|utca|stigen|ring|damm|platz|markt|ulica"
 # Abbreviations may keep their period; a full word's trailing period ends the sentence.
 STREET_ABBREVIATIONS = r"st|ave|av|rd|blvd|ln|dr|ct|pl|ter|cir|pkwy|hwy|sq|trl|cres"
 UNIT = r"(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*\d+[a-z]?"

@@ -24,6 +24,11 @@ def test_house_number_before_a_romance_street_word_without_a_cue(pii_guard, text
     assert any(address in s for s in found(pii_guard, text, "ADDRESS"))
 
 
+def test_dutch_canal_and_quay_streets(pii_guard):
+    assert found(pii_guard, "We stayed at Keizersgracht 123, 1015 CJ Amsterdam.", "ADDRESS")
+    assert found(pii_guard, "The Wilhelminakade 1 building.", "ADDRESS")
+
+
 @pytest.mark.parametrize("text", ["We sent 2 via email.", "They scored 3 via penalties.", "Add 2 cours of rice."])
 def test_a_number_before_via_or_cours_in_english_is_not_an_address(pii_guard, text):
     assert found(pii_guard, text, "ADDRESS") == []
@@ -138,3 +143,24 @@ def test_names_coordinated_with_a_name_are_names(pii_guard):
 def test_conjuncts_of_a_name_that_are_plain_words_stay_out(pii_guard):
     assert found(pii_guard, "I like apples, pears and John.", "PERSON") == ["John"]
     assert found(pii_guard, "We visited Paris, London and Rome.", "PERSON") == []
+
+
+# -- social security numbers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, ssn", [
+    ("My social security number is 536228812.", "536228812"),
+    ("ss# 536228812 on file", "536228812"),
+    ("SSN: 536-22-8812", "536-22-8812"),
+])
+def test_ssn_named_right_before_it_is_found_without_dashes(pii_guard, text, ssn):
+    assert found(pii_guard, text, "US_SSN") == [ssn]
+
+
+@pytest.mark.parametrize("text", [
+    "The order number is 536228812.",  # nine digits, not named as an SSN
+    "My social security number is 666228812.",  # an area number no SSN has (presidio's check)
+    "Social security helps 536228812 people.",  # the phrase is not naming the number
+])
+def test_nine_digits_are_not_an_ssn_unless_named_and_valid(pii_guard, text):
+    assert found(pii_guard, text, "US_SSN") == []
