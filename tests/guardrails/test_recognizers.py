@@ -164,3 +164,25 @@ def test_ssn_named_right_before_it_is_found_without_dashes(pii_guard, text, ssn)
 ])
 def test_nine_digits_are_not_an_ssn_unless_named_and_valid(pii_guard, text):
     assert found(pii_guard, text, "US_SSN") == []
+
+
+# -- driving licence numbers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, code", [
+    ("My driver's license number is LH329609T", "LH329609T"),
+    ("DL# A1234567", "A1234567"),
+    ("My driver's license is D12-3456.", "D12-3456"),
+    ("Driving licence no. MORGA753116SM9IJ", "MORGA753116SM9IJ"),
+])
+def test_licence_number_named_right_before_it(pii_guard, text, code):
+    assert found(pii_guard, text, "US_DRIVER_LICENSE") == [code]
+
+
+@pytest.mark.parametrize("text", [
+    "I got my driver's license in 2019.",
+    "My driver license is valid until March.",
+    "The license number is 12345 and it expired.",  # a software or business licence, maybe
+])
+def test_licence_words_without_a_licence_number(pii_guard, text):
+    assert found(pii_guard, text, "US_DRIVER_LICENSE") == []
