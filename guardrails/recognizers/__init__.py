@@ -1,19 +1,19 @@
-"""Custom presidio recognizers registered by the PII guard, one small class per module."""
+"""Custom presidio recognizers registered by the PII guard: small classes, one module per kind of data."""
 
 from guardrails.recognizers.address import StreetAddressRecognizer, ZipCodeRecognizer
 from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAddressRecognizer
-from guardrails.recognizers.licence import NamedLicenceRecognizer
+from guardrails.recognizers.named_ids import NamedLicenceRecognizer, NamedPassportRecognizer, NamedSsnRecognizer
 from guardrails.recognizers.person import CuedNameRecognizer, NameListRecognizer
 from guardrails.recognizers.person_cues import NameAnswerRecognizer, PossessiveRelationRecognizer, SpeakerLabelRecognizer
 from guardrails.recognizers.phone import PhoneFormatRecognizer
-from guardrails.recognizers.ssn import NamedSsnRecognizer
 
 
 def custom_recognizers() -> list:
     return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer(),
-            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(), NamedSsnRecognizer(), NamedLicenceRecognizer()]
+            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(), NamedSsnRecognizer(), NamedLicenceRecognizer(),
+            NamedPassportRecognizer()]
 
 
-__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedLicenceRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
+__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedLicenceRecognizer", "NamedPassportRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
            "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer",
            "custom_recognizers"]

@@ -186,3 +186,13 @@ def test_licence_number_named_right_before_it(pii_guard, text, code):
 ])
 def test_licence_words_without_a_licence_number(pii_guard, text):
     assert found(pii_guard, text, "US_DRIVER_LICENSE") == []
+
+
+@pytest.mark.parametrize("text, number", [("Passport number: X12345678", "X12345678"), ("My passport number is 912803456.", "912803456")])
+def test_passport_number_named_right_before_it(pii_guard, text, number):
+    assert found(pii_guard, text, "US_PASSPORT") == [number]
+
+
+@pytest.mark.parametrize("text", ["My passport is in the drawer.", "My passport expires in 2027."])
+def test_passport_words_without_a_passport_number(pii_guard, text):
+    assert found(pii_guard, text, "US_PASSPORT") == []
