@@ -13,6 +13,7 @@ import logging
 import os
 
 from guardrails.base import Guard
+from guardrails.common_words import CommonWordFilter
 from guardrails.recognizers import custom_recognizers
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
@@ -113,6 +114,7 @@ class PIIGuard(Guard):
         for recognizer in custom_recognizers():
             recognizer.load()
             self.analyzer.registry.add_recognizer(recognizer)
+        self._common_words = CommonWordFilter(nlp_engine.nlp["en"].vocab)
         self.anonymizer = AnonymizerEngine()
         self.entities = list(entities)
         # Read once: the name goes into every GuardResult, i.e. every check of every sentence.
@@ -124,7 +126,7 @@ class PIIGuard(Guard):
 
     def scan(self, text: str) -> GuardResult:
         results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
-        results = [r for r in results if not (r.entity_type == "PERSON" and is_unit(text, r.start, r.end))]
+        results = [r for r in results if not (r.entity_type == "PERSON" and (is_unit(text, r.start, r.end) or self._spacy_common_word(text, r)))]
         findings = sorted(
             _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
                                for r in results]),
@@ -134,6 +136,10 @@ class PIIGuard(Guard):
         for f in findings:
             scores[f.category] = max(f.score, scores.get(f.category, 0.0))
         return GuardResult(guard=self.name, model=self.model_name, scores=scores, findings=findings)
+
+    def _spacy_common_word(self, text: str, result) -> bool:
+        return ((result.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
+                and self._common_words.is_common_word(text, result.start, result.end))
 
     def redact(self, text: str, findings: list[Finding]) -> str:
         from presidio_anonymizer.entities import RecognizerResult
