@@ -145,54 +145,33 @@ def test_conjuncts_of_a_name_that_are_plain_words_stay_out(pii_guard):
     assert found(pii_guard, "We visited Paris, London and Rome.", "PERSON") == []
 
 
-# -- social security numbers ----------------------------------------------------------------------
+# -- numbers named by the words right before them (named_ids.py) ---------------------------------
 
 
-@pytest.mark.parametrize("text, ssn", [
-    ("My social security number is 536228812.", "536228812"),
-    ("ss# 536228812 on file", "536228812"),
-    ("SSN: 536-22-8812", "536-22-8812"),
+@pytest.mark.parametrize("text, entity, number", [
+    ("My social security number is 536228812.", "US_SSN", "536228812"),  # no dashes
+    ("ss# 536228812 on file", "US_SSN", "536228812"),
+    ("SSN: 536-22-8812", "US_SSN", "536-22-8812"),
+    ("My driver's license number is LH329609T", "US_DRIVER_LICENSE", "LH329609T"),
+    ("DL# A1234567", "US_DRIVER_LICENSE", "A1234567"),
+    ("My driver's license is D12-3456.", "US_DRIVER_LICENSE", "D12-3456"),
+    ("Driving licence no. MORGA753116SM9IJ", "US_DRIVER_LICENSE", "MORGA753116SM9IJ"),
+    ("Passport number: X12345678", "US_PASSPORT", "X12345678"),
+    ("My passport number is 912803456.", "US_PASSPORT", "912803456"),
 ])
-def test_ssn_named_right_before_it_is_found_without_dashes(pii_guard, text, ssn):
-    assert found(pii_guard, text, "US_SSN") == [ssn]
+def test_number_named_right_before_it(pii_guard, text, entity, number):
+    assert found(pii_guard, text, entity) == [number]
 
 
-@pytest.mark.parametrize("text", [
-    "The order number is 536228812.",  # nine digits, not named as an SSN
-    "My social security number is 666228812.",  # an area number no SSN has (presidio's check)
-    "Social security helps 536228812 people.",  # the phrase is not naming the number
+@pytest.mark.parametrize("text, entity", [
+    ("The order number is 536228812.", "US_SSN"),  # nine digits, not named as an SSN
+    ("My social security number is 666228812.", "US_SSN"),  # an area number no SSN has (presidio's check)
+    ("Social security helps 536228812 people.", "US_SSN"),  # the phrase is not naming the number
+    ("I got my driver's license in 2019.", "US_DRIVER_LICENSE"),
+    ("My driver license is valid until March.", "US_DRIVER_LICENSE"),
+    ("The license number is 12345 and it expired.", "US_DRIVER_LICENSE"),  # a software or business licence, maybe
+    ("My passport is in the drawer.", "US_PASSPORT"),
+    ("My passport expires in 2027.", "US_PASSPORT"),
 ])
-def test_nine_digits_are_not_an_ssn_unless_named_and_valid(pii_guard, text):
-    assert found(pii_guard, text, "US_SSN") == []
-
-
-# -- driving licence numbers ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text, code", [
-    ("My driver's license number is LH329609T", "LH329609T"),
-    ("DL# A1234567", "A1234567"),
-    ("My driver's license is D12-3456.", "D12-3456"),
-    ("Driving licence no. MORGA753116SM9IJ", "MORGA753116SM9IJ"),
-])
-def test_licence_number_named_right_before_it(pii_guard, text, code):
-    assert found(pii_guard, text, "US_DRIVER_LICENSE") == [code]
-
-
-@pytest.mark.parametrize("text", [
-    "I got my driver's license in 2019.",
-    "My driver license is valid until March.",
-    "The license number is 12345 and it expired.",  # a software or business licence, maybe
-])
-def test_licence_words_without_a_licence_number(pii_guard, text):
-    assert found(pii_guard, text, "US_DRIVER_LICENSE") == []
-
-
-@pytest.mark.parametrize("text, number", [("Passport number: X12345678", "X12345678"), ("My passport number is 912803456.", "912803456")])
-def test_passport_number_named_right_before_it(pii_guard, text, number):
-    assert found(pii_guard, text, "US_PASSPORT") == [number]
-
-
-@pytest.mark.parametrize("text", ["My passport is in the drawer.", "My passport expires in 2027."])
-def test_passport_words_without_a_passport_number(pii_guard, text):
-    assert found(pii_guard, text, "US_PASSPORT") == []
+def test_naming_words_without_a_number_or_with_an_invalid_one(pii_guard, text, entity):
+    assert found(pii_guard, text, entity) == []
