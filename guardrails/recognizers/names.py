@@ -27,6 +27,7 @@ def _read(filename: str, limit: int | None = None) -> frozenset[str]:
 
 WORLD_FIRST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "first_names_world.txt")
 WORLD_LAST_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "last_names_world.txt")
+PLACE_NAMES = os.path.join(os.path.dirname(__file__), "name_lists", "places_named_like_people.txt")
 
 
 def _read_list(path: str) -> frozenset[str]:
@@ -49,6 +50,12 @@ def world_last_names() -> frozenset[str]:
     it, and are told apart by spaCy's entity type and PLACE_LIKE).
     """
     return _read_list(WORLD_LAST_NAMES)
+
+
+@lru_cache(maxsize=1)
+def places_named_like_people() -> frozenset[str]:
+    """First names that are also a country, a subdivision or a city of 100,000+ (Sofia, Lima, Chad, Tyler)."""
+    return _read_list(PLACE_NAMES)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from guardrails.recognizers.names import PLACE_LIKE, first_names, last_names, world_first_names, world_last_names
+from guardrails.recognizers.names import (PLACE_LIKE, first_names, last_names, places_named_like_people, world_first_names,
+                                          world_last_names)
 
 # A first name inside one of these spaCy entities is a date, an amount or a people (May, Jan, American).
 # GPE/FAC/ORG are not trusted: the small model gives them to many names (Georgina, Stephen).
@@ -80,6 +81,7 @@ class NameListRecognizer(EntityRecognizer):
     def load(self) -> None:
         self.first, self.last = first_names(), last_names()
         self.world_first, self.world_last = world_first_names(), world_last_names()
+        self.places = places_named_like_people()
 
     def analyze(self, text, entities, nlp_artifacts=None):
         if nlp_artifacts is None or nlp_artifacts.tokens is None or "PERSON" not in entities:
@@ -243,8 +245,33 @@ class NameListRecognizer(EntityRecognizer):
             return i + 1
         return None
 
+    def _opens_as_subject(self, doc, i: int) -> bool:
+        """A known first name opening a sentence as its subject or as the one addressed, whatever spaCy's
+        entity tag: "Mateo lives next door." (GPE to spaCy), "Valtteri is very reliable." (NORP),
+        "Clotilde, can I speak to your boss?".
+
+        The tag is overruled only for a proper noun followed by a verb, or by a comma and a verb or
+        pronoun, and never for a first name that is also a country, a region or a large city (Sofia,
+        Lima, Chad: places_named_like_people). In all-lower-case text the word must be in the world
+        list (common English words taken out) and spaCy must take it for a proper noun or a named thing.
+        """
+        tok, low = doc[i], doc[i].lower_
+        if i + 2 >= len(doc) or len(tok) < 3 or low in PLACE_LIKE or low in self.places or low in MONTHS:
+            return False
+        nxt, after = doc[i + 1], doc[i + 2]
+        if not (nxt.pos_ in ("VERB", "AUX") or (nxt.text == "," and after.pos_ in ("VERB", "AUX", "PRON", "INTJ"))):
+            return False
+        if not _sentence_initial(doc, i):
+            return False
+        if _is_capitalised(tok.text):
+            return tok.pos_ == "PROPN" and low in self.first and tok.ent_type_ in ("", "GPE", "LOC", "NORP", "PERSON")
+        return (tok.is_lower and doc.text == doc.text.lower() and low in self.world_first
+                and (tok.pos_ == "PROPN" or tok.ent_type_ in ("GPE", "LOC", "NORP", "ORG", "PERSON")))
+
     def _starts_name(self, doc, i: int, foreign: bool = False) -> bool:
         tok = doc[i]
+        if not foreign and self._opens_as_subject(doc, i):
+            return True
         if tok.lower_ not in self.first or tok.lower_ in PLACE_LIKE or len(tok) < 3 or tok.ent_type_ in NOT_A_PERSON:
             return False
         nxt = doc[i + 1] if i + 1 < len(doc) else None
@@ -277,7 +304,7 @@ class NameListRecognizer(EntityRecognizer):
             tok = doc[end]
             if tok.lower_ in PARTICLES and end + 1 < len(doc) and _is_capitalised(doc[end + 1].text):
                 end += 2
-            elif (lower and end == i + 1) or (
+            elif (lower and end == i + 1 and tok.pos_ not in FUNCTION_POS and tok.pos_ != "VERB") or (
                 not lower and _is_capitalised(tok.text) and tok.pos_ == "PROPN" and tok.ent_type_ not in NOT_A_PERSON
             ):
                 end += 1
@@ -301,6 +328,9 @@ class CuedNameRecognizer(PatternRecognizer):
             Pattern("title_lower", r"\b(?i:mr|mrs|ms|dr|prof)\.[ \t]+\p{Ll}[\p{Ll}'’-]+", 0.6),
             Pattern("introduced", r"(?<=\b(?i:my|his|her|their|your|maiden|full)[ \t]+(?i:name)[ \t]+(?i:is|was)[ \t]+)"
                     + self.NAME, 0.65),
+            # "hi, my name is rafael": in lower case only a known first name counts (invalidate_result).
+            Pattern("introduced_lower", r"(?<=\b(?i:my|his|her|their|your|full)[ \t]+(?i:name)[ \t]+(?i:is|was)[ \t]+)"
+                    r"\p{Ll}[\p{Ll}'’-]+", 0.6),
             Pattern("called", r"(?<=\b(?i:call me|calls me|calling me|called|named|signed|regards|sincerely|yours)[,:]?\s+)" + self.NAME, 0.6),
             Pattern("greeting", r"(?<=\b(?:Dear|Hi|Hello|Hey)[ \t]+)" + self.NAME, 0.6),
             Pattern("field", r"(?<=\b(?i:name|contact person|patient|customer|employee)[ \t]*:[ \t]*)" + self.NAME, 0.65),
@@ -310,4 +340,6 @@ class CuedNameRecognizer(PatternRecognizer):
                          global_regex_flags=0)
 
     def invalidate_result(self, pattern_text: str) -> bool:
+        if pattern_text[:1].islower() and " " not in pattern_text:  # introduced_lower
+            return pattern_text not in first_names()
         return pattern_text.split()[-1].lower().strip(".") in self.NOT_NAMES

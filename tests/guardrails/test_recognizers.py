@@ -145,6 +145,27 @@ def test_conjuncts_of_a_name_that_are_plain_words_stay_out(pii_guard):
     assert found(pii_guard, "We visited Paris, London and Rome.", "PERSON") == []
 
 
+# spaCy tags these names place (GPE) or nationality (NORP); opening the sentence before a verb, they
+# are people. The same shape with a first name that is a country, region or city stays a place.
+@pytest.mark.parametrize("text, name", [
+    ("Mateo lives next door.", "Mateo"),
+    ("Christian wrote the first draft.", "Christian"),
+    ("Clotilde, can you check the invoice?", "Clotilde"),
+    ("zoltan is very helpful, ask him.", "zoltan"),
+    ("hi, my name is rafael and I need help", "rafael"),
+])
+def test_first_name_opening_a_sentence_is_a_person_whatever_spacy_tags(pii_guard, text, name):
+    assert found(pii_guard, text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Sofia is the capital of Bulgaria.", "Lima has a mild climate.", "Chad is a landlocked country in Central Africa.",
+    "Malta joined the EU in 2004.", "Christian music is popular here.", "my name is not important.",
+])
+def test_places_and_plain_words_in_that_shape_are_not_people(pii_guard, text):
+    assert found(pii_guard, text, "PERSON") == []
+
+
 # -- numbers named by the words right before them (named_ids.py) ---------------------------------
 
 
