@@ -90,6 +90,14 @@ def is_positive(value, positive: str) -> bool:
         return False
 
 
+def group_values(frame, column: str) -> list[str | None]:
+    """A group column as text, None where it is empty: functional suites leave the target blank on rows
+    about no group (HateCheck's profanity and spam cases), and pandas reads those as NaN."""
+    import pandas as pd
+
+    return [None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in frame[column]]
+
+
 def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
     frame = read_table(path)
     for condition in where or ():
@@ -180,7 +188,7 @@ def cmd_toxicity(args, make_guard=toxicity_guard) -> dict:
     threshold = args.threshold if args.threshold is not None else threshold
     result, scores = evaluate_binary(guard, threshold, texts, labels)
     if args.by:  # e.g. a functional test suite's behaviours: where exactly does the guard fail?
-        groups = frame[args.by].astype(str).to_numpy()
+        groups = np.array([g if g is not None else "(none)" for g in group_values(frame, args.by)])
         right = (scores >= threshold) == labels
         result["accuracy_by_group"] = {g: float(right[groups == g].mean()) for g in sorted(set(groups))}
         result["n_by_group"] = {g: int((groups == g).sum()) for g in sorted(set(groups))}
@@ -199,16 +207,20 @@ def cmd_fairness(args) -> dict:
     frame, texts, labels = read_labelled_csv(args.data, args.text_col, args.label_col, args.positive,
                                             [args.group_col] if args.group_col else [], where=args.where)
     if args.group_col:
-        groups = frame[args.group_col].astype(str).tolist()
+        groups = group_values(frame, args.group_col)
     else:
         groups = [(m.group(1).lower() if (m := _TERM_RE.search(t)) else None) for t in texts]
-    keep = [i for i, g in enumerate(groups) if g is not None]
+    keep = [i for i, g in enumerate(groups) if g is not None]  # rows about no group take no part
+    without_group = len(groups) - len(keep)
+    if without_group:
+        progress(f"note: {without_group} rows have no group and are left out")
     texts, labels, groups = [texts[i] for i in keep], labels[keep], [groups[i] for i in keep]
     guard, threshold = toxicity_guard()
     threshold = args.threshold if args.threshold is not None else threshold
     scores = score_all(guard, texts)
     result = fairness_metrics(labels, scores >= threshold, groups)
-    result.update({"n": len(texts), "threshold": threshold, "model": guard.model_name})
+    result.update({"n": len(texts), "n_without_group": without_group, "threshold": threshold,
+                   "model": guard.model_name})
     if args.report:
         write_report(args.report, "fairness", result, bars=("False-positive rate on non-toxic text", result["fpr_by_group"]))
     return result

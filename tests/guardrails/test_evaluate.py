@@ -61,6 +61,19 @@ def test_fairness_command_groups_from_terms(tmp_path):
     assert {"fpr_gap", "disparate_impact"} <= set(result)
 
 
+def test_rows_with_an_empty_group_are_left_out_not_a_crash(tmp_path):
+    """A functional suite in HateCheck's shape: the target is blank on rows about no group."""
+    data = tmp_path / "suite.csv"
+    data.write_text("functionality,test_case,label_gold,target_ident\n"
+                    "derog_h,I hate women.,hateful,women\nneutral_nh,We are a group of women.,non-hateful,women\n"
+                    "neutral_nh,Muslims pray five times a day.,non-hateful,Muslims\nprofanity_nh,\"Damn, what a day.\",non-hateful,\n")
+    args = ["--data", str(data), "--text-col", "test_case", "--label-col", "label_gold", "--positive", "hateful"]
+    fair = run_cli("fairness", *args, "--group-col", "target_ident", env={"TOXICITY_MODEL": "minilm"})
+    assert fair["n_by_group"] == {"Muslims": 1, "women": 1} and fair["n_without_group"] == 1 and fair["n"] == 3
+    by = run_cli("toxicity", *args, "--by", "target_ident", env={"TOXICITY_MODEL": "minilm"})
+    assert by["n_by_group"] == {"(none)": 1, "Muslims": 1, "women": 2}
+
+
 def test_pii_command_counts_overlapping_spans(tmp_path):
     text = "Write to jane.doe@example.com today."
     data = tmp_path / "pii.json"
