@@ -68,19 +68,34 @@ def read_table(path: str):
     import pandas as pd
 
     suffix = Path(path).suffix.lower()
-    if suffix in (".tsv", ".tab"):
-        return pd.read_csv(path, sep="\t")
     if suffix in (".jsonl", ".ndjson"):
         return pd.read_json(path, lines=True)
     if suffix == ".json":
         return pd.read_json(path)
     if suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path)
+    sep = "\t" if suffix in (".tsv", ".tab") else ","
+    try:
+        return pd.read_csv(path, sep=sep)
+    except UnicodeDecodeError:  # spreadsheets still save Windows-1252; every byte decodes in it but five
+        progress(f"note: {path} is not UTF-8; reading it as Windows-1252")
+        return pd.read_csv(path, sep=sep, encoding="cp1252", encoding_errors="replace")
+
+
+_COMPARISON = re.compile(r"^\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def is_positive(value, positive: str) -> bool:
-    """`value` equals `positive` as text (case-insensitive), or as a number ("1.0" is 1, True is 1)."""
+    """`value` equals `positive` as text (case-insensitive), or as a number ("1.0" is 1, True is 1).
+
+    `positive` may also be a comparison, for labels that are a share of annotators: ">=0.5"."""
+    if m := _COMPARISON.match(str(positive)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        op, limit = m.group(1), float(m.group(2))
+        return {">=": number >= limit, ">": number > limit, "<=": number <= limit, "<": number < limit}[op]
     text, want = str(value).strip().lower(), str(positive).strip().lower()
     if text == want:
         return True
@@ -318,7 +333,8 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--data", required=True)
         c.add_argument("--text-col", default="text")
         c.add_argument("--label-col", default="label")
-        c.add_argument("--positive", default="1", help="label value that means toxic / injection (default 1)")
+        c.add_argument("--positive", default="1",
+                       help="label value that means toxic / injection (default 1), or a comparison such as '>=0.5'")
         c.add_argument("--threshold", type=float, help="override the configured threshold")
         c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE (repeatable), e.g. split=test")
         c.add_argument("--report", metavar="DIR")
