@@ -241,12 +241,45 @@ def cmd_fairness(args) -> dict:
     return result
 
 
+def pii_row(row: dict, index: int) -> tuple[str, list[tuple[int, int, str]]]:
+    """One record's text and gold spans: presidio-research's keys (full_text; spans of entity_type,
+    start_position, end_position), or ai4privacy's (source_text; privacy_mask of label, start, end)."""
+    text = next((row[k] for k in ("full_text", "source_text", "text") if k in row), None)
+    if not isinstance(text, str):
+        raise SystemExit(f"record {index}: no text (expected a 'full_text', 'source_text' or 'text' key)")
+    raw = next((row[k] for k in ("spans", "privacy_mask", "entities") if k in row), None) or []
+    if isinstance(raw, str):  # some exports keep the span list as a JSON string
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            import ast
+
+            raw = ast.literal_eval(raw)
+    spans = []
+    for span in raw:
+        try:
+            start = span["start_position"] if "start_position" in span else span["start"]
+            end = span["end_position"] if "end_position" in span else span["end"]
+            kind = next(span[k] for k in ("entity_type", "label", "type") if k in span)
+        except (KeyError, StopIteration, TypeError):
+            raise SystemExit(f"record {index}: a span needs entity_type/label and start(_position)/end(_position): {span!r}")
+        spans.append((int(start), int(end), gold_entity(kind)))
+    return text, spans
+
+
 def cmd_pii(args) -> dict:
     raw = Path(args.data).read_text()
     try:
         rows = json.loads(raw)
     except json.JSONDecodeError:  # JSON Lines: one record per line
-        rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        rows = []
+        for number, line in enumerate(raw.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise SystemExit(f"{args.data}: line {number} is not JSON ({exc.msg}); expected a JSON list "
+                                     "or one JSON record per line")
     if isinstance(rows, dict):  # JSON Lines with a single record
         rows = [rows]
     # A fixed split by index: tune recognizers on the even rows, report the odd ones as a check.
@@ -256,10 +289,10 @@ def cmd_pii(args) -> dict:
     gold, gold_any, found = [], [], []
     started = time.perf_counter()
     for i, row in enumerate(rows):
-        spans = [(s["start_position"], s["end_position"], gold_entity(s["entity_type"])) for s in row.get("spans") or []]
+        text, spans = pii_row(row, i)
         gold_any.append(spans)
         gold.append([s for s in spans if covered is None or s[2] in covered])
-        found.append([(f.start, f.end, f.category) for f in guard.scan(row["full_text"]).findings if f.score >= threshold])
+        found.append([(f.start, f.end, f.category) for f in guard.scan(text).findings if f.score >= threshold])
         if (i + 1) % 250 == 0:
             progress(f"scanned {i + 1}/{len(rows)}")
     elapsed = time.perf_counter() - started

@@ -140,3 +140,12 @@ def test_other_file_shapes_and_label_spellings(tmp_path):
     jsonl.write_text(json.dumps({"full_text": "Mail jane.doe@example.com now.", "spans": [
         {"entity_type": "email", "start_position": 5, "end_position": 25}]}) + "\n")
     assert run_cli("pii", "--data", str(jsonl))["recall"] == 1.0
+
+    # ai4privacy's shape: source_text, and privacy_mask (here as a JSON string) with label/start/end.
+    text = "Hi, I am Marisol Quintero, call me on 415-555-0132."
+    ai4 = tmp_path / "ai4privacy.jsonl"
+    ai4.write_text(json.dumps({"source_text": text, "privacy_mask": json.dumps([
+        {"label": "FIRSTNAME", "start": 9, "end": 16, "value": "Marisol"},
+        {"label": "TELEPHONENUM", "start": 38, "end": 50, "value": "415-555-0132"}])}) + "\n")
+    result = run_cli("pii", "--data", str(ai4))
+    assert result["n_by_entity"] == {"PERSON": 1, "PHONE_NUMBER": 1} and result["recall"] == 1.0
