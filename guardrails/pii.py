@@ -14,6 +14,7 @@ import os
 
 from guardrails.base import Guard
 from guardrails.common_words import CommonWordFilter
+from guardrails.context import WordOrLemmaContextEnhancer
 from guardrails.recognizers import custom_recognizers
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
@@ -84,7 +85,6 @@ class PIIGuard(Guard):
         (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row."""
         check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds
         from presidio_analyzer import AnalyzerEngine
-        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_anonymizer import AnonymizerEngine
 
@@ -96,7 +96,7 @@ class PIIGuard(Guard):
             }
         )
         # Context may also follow the value ("089 72 63 41 (mobile)"), so look two words ahead as well.
-        enhancer = LemmaContextAwareEnhancer(context_suffix_count=2)
+        enhancer = WordOrLemmaContextEnhancer(context_suffix_count=2)
         nlp_engine = provider.create_engine()
         # The dependency parser is about a fifth of spaCy's time on a reply, and nothing reads its
         # output: presidio uses tokens, lemmas and entities, and our recognizers tags and entities

@@ -115,6 +115,12 @@ def test_introducing_phrase_without_an_address(pii_guard, text):
 # -- phones ---------------------------------------------------------------------------------------
 
 
+def test_context_word_counts_even_when_spacy_lemmatizes_it_wrongly(pii_guard):
+    # spaCy lemmatizes "Ring" as "re"; presidio compared lemmas only, so the number stayed at 0.4.
+    assert found(pii_guard, "Ring me on 07700 900123 please", "PHONE_NUMBER") == ["07700 900123"]
+    assert found(pii_guard, "The order ships in 07700 900123 days", "PHONE_NUMBER") == []
+
+
 def test_phone_labelled_after_the_number(pii_guard):
     text = "Mali 72705\n078 6657 2626 office\n166-684-7899 fax\n21 232 945 1338 mobile"
     phones = found(pii_guard, text, "PHONE_NUMBER")
