@@ -37,7 +37,7 @@ def test_the_card_keeps_the_evaluation_and_takes_figures_from_the_files(tmp_path
     hatemoji = json.loads((docs / "eval" / "toxicity_hatemoji.json").read_text())
     assert f"caught at {hatemoji['recall']:.0%} recall" in card
     assert f"reaches {fairness['disparate_impact']:.2f} after" in card
-    assert "all output guards together, 100-token reply | 15.7 (18.2) | 21.3 (27.9) |" in card
+    assert "all output guards together, 100-token reply | 14.6 (14.1) | 18.8 (18.2) |" in card
     assert "hallucinates" in card
     # Runs not made yet say so, with the command that makes them.
     assert "Not run yet: `make bias-probe`" in card and "Not run yet: `make energy`" in card
