@@ -18,9 +18,18 @@ class WordOrLemmaContextEnhancer(LemmaContextAwareEnhancer):
         if not tokens:
             return by_lemma
         index = self._find_index_of_match_token(word, start, tokens, nlp_artifacts.tokens_indices)
-        words = [t.lower_ for t in tokens]
-        # The same filter presidio applies to lemmas (NlpArtifacts.set_keywords): no stop words, no punctuation.
-        keywords = [t.lower_ for t in tokens if not t.is_stop and not t.is_punct and not t.is_space]
+        words, keywords = _words_and_keywords(nlp_artifacts)
         by_word = (self._add_n_words_backward(index, self.context_prefix_count, words, keywords)
                    + self._add_n_words_forward(index, self.context_suffix_count, words, keywords))
         return by_lemma + [w for w in by_word if w not in by_lemma]
+
+
+def _words_and_keywords(nlp_artifacts) -> tuple[list[str], list[str]]:
+    """Once per text, kept on its artifacts: the enhancer is called for every finding."""
+    cached = getattr(nlp_artifacts, "_guarded_words", None)
+    if cached is None:
+        words = [t.lower_ for t in nlp_artifacts.tokens]
+        # The same filter presidio applies to lemmas (NlpArtifacts.set_keywords): no stop words, no punctuation.
+        keywords = [t.lower_ for t in nlp_artifacts.tokens if not t.is_stop and not t.is_punct and not t.is_space]
+        cached = nlp_artifacts._guarded_words = (words, keywords)
+    return cached

@@ -254,7 +254,10 @@ def pii_row(row: dict, index: int) -> tuple[str, list[tuple[int, int, str]]]:
         except json.JSONDecodeError:
             import ast
 
-            raw = ast.literal_eval(raw)
+            try:
+                raw = ast.literal_eval(raw)
+            except (ValueError, SyntaxError):
+                raise SystemExit(f"record {index}: its span list is a string that is neither JSON nor a Python list")
     spans = []
     for span in raw:
         try:

@@ -94,7 +94,6 @@ def place_names(min_population: int = CITY_POPULATION) -> set[str]:
 
 
 def write_places(out: Path = OUT_PLACES) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from guardrails.recognizers.names import first_names
 
     kept = sorted(place_names() & first_names())

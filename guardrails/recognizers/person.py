@@ -91,7 +91,7 @@ class NameListRecognizer(EntityRecognizer):
         foreign = _foreign(doc)
         spans, i = [], 0
         while i < len(doc):
-            end = (self._name_end(doc, i) if self._starts_name(doc, i, foreign)
+            end = (self._name_end(doc, i) if self._starts_name(doc, i, foreign, lower_text)
                    else self._lone_name(doc, i, lower_text, foreign))
             if end is None:
                 i += 1
@@ -245,7 +245,7 @@ class NameListRecognizer(EntityRecognizer):
             return i + 1
         return None
 
-    def _opens_as_subject(self, doc, i: int) -> bool:
+    def _opens_as_subject(self, doc, i: int, lower_text: bool) -> bool:
         """A known first name opening a sentence as its subject or as the one addressed, whatever spaCy's
         entity tag: "Mateo lives next door." (GPE to spaCy), "Valtteri is very reliable." (NORP),
         "Clotilde, can I speak to your boss?".
@@ -265,12 +265,12 @@ class NameListRecognizer(EntityRecognizer):
             return False
         if _is_capitalised(tok.text):
             return tok.pos_ == "PROPN" and low in self.first and tok.ent_type_ in ("", "GPE", "LOC", "NORP", "PERSON")
-        return (tok.is_lower and doc.text == doc.text.lower() and low in self.world_first
+        return (tok.is_lower and lower_text and low in self.world_first
                 and (tok.pos_ == "PROPN" or tok.ent_type_ in ("GPE", "LOC", "NORP", "ORG", "PERSON")))
 
-    def _starts_name(self, doc, i: int, foreign: bool = False) -> bool:
+    def _starts_name(self, doc, i: int, foreign: bool = False, lower_text: bool = False) -> bool:
         tok = doc[i]
-        if not foreign and self._opens_as_subject(doc, i):
+        if not foreign and self._opens_as_subject(doc, i, lower_text):
             return True
         if tok.lower_ not in self.first or tok.lower_ in PLACE_LIKE or len(tok) < 3 or tok.ent_type_ in NOT_A_PERSON:
             return False
