@@ -11,6 +11,8 @@ class Guard(ABC):
     """Text in, a GuardResult out. Thresholds live in the policy, not here."""
 
     name: str = "guard"
+    # True for a guard whose scan(text, context) takes a ScanContext; the Policy passes it only to those.
+    uses_context: bool = False
 
     @property
     @abstractmethod

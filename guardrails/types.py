@@ -56,6 +56,14 @@ class GuardResult:
         }
 
 
+@dataclass(frozen=True)
+class ScanContext:
+    """What a guard may know besides the text: the person's message the reply answers (as the model saw
+    it). The PII guard uses it: a name the person wrote themselves is not private data they are leaked."""
+
+    prompt: str = ""
+
+
 @dataclass
 class Verdict:
     """The policy's decision about one text."""

@@ -91,3 +91,75 @@ def test_policy_refuses_configurations_it_cannot_honour(toxicity_guard, pii_guar
         make_policy(toxicity_guard, pii_guard, tox_rule=Rule(0.5, Action.REDACT))
     with pytest.raises(ValueError, match="no policy rule"):
         Policy([toxicity_guard], {})
+
+
+class SpanGuard(Guard):
+    """A guard that reports fixed spans, so per-category rules are tested on known findings."""
+
+    name = "pii"
+    model_name = "fixed-spans"
+    uses_context = True
+
+    def __init__(self):
+        self.seen_context = None
+
+    def scan(self, text, context=None):
+        from guardrails.types import Finding
+
+        self.seen_context = context
+        findings = [Finding("PERSON", 0.85, 0, 4)]
+        if "@" in text:
+            at = text.index("@")
+            findings.append(Finding("EMAIL_ADDRESS", 1.0, at - 3, at + 12))
+        return GuardResult(guard=self.name, model=self.model_name, findings=findings)
+
+    def redact(self, text, findings):
+        for f in sorted(findings, key=lambda f: f.start, reverse=True):
+            text = text[: f.start] + f"[{f.category}]" + text[f.end:]
+        return text
+
+
+def _span_policy(toxicity_guard, **categories):
+    from guardrails.policy import CategoryRule
+
+    rule = Rule(0.5, Action.HOLD, {k: CategoryRule(None, Action(v)) for k, v in categories.items()})
+    return make_policy(toxicity_guard, SpanGuard(), pii_rule=rule)
+
+
+def test_a_category_set_to_allow_is_recorded_but_does_not_fire(toxicity_guard):
+    verdict = _span_policy(toxicity_guard, PERSON="allow").check("Anna wrote the report.")
+    assert verdict.action is Action.ALLOW and verdict.fired == [] and verdict.reasons == []
+    pii = next(r for r in verdict.results if r.guard == "pii")
+    assert [f.category for f in pii.findings] == ["PERSON"]
+
+
+def test_other_categories_keep_the_guards_action(toxicity_guard):
+    verdict = _span_policy(toxicity_guard, PERSON="allow").check("Anna: ann@example.org is her mail.")
+    assert verdict.held and verdict.fired == ["pii"]
+    assert verdict.reasons[0].startswith("pii: EMAIL_ADDRESS 1.00")
+
+
+def test_per_category_redact_masks_only_that_category(toxicity_guard):
+    verdict = _span_policy(toxicity_guard, PERSON="allow", EMAIL_ADDRESS="redact").check("Anna: ann@example.org is hers")
+    assert verdict.action is Action.REDACT
+    assert verdict.text.startswith("Anna: ") and "[EMAIL_ADDRESS]" in verdict.text
+
+
+def test_a_category_threshold_overrides_the_guards(toxicity_guard):
+    from guardrails.policy import CategoryRule
+
+    strict = Rule(0.5, Action.HOLD, {"PERSON": CategoryRule(0.9, Action.HOLD)})
+    assert not make_policy(toxicity_guard, SpanGuard(), pii_rule=strict).check("Anna wrote it.").held
+    assert make_policy(toxicity_guard, SpanGuard(), pii_rule=Rule(0.5, Action.HOLD)).check("Anna wrote it.").held
+
+
+def test_the_context_reaches_only_guards_that_take_it(toxicity_guard):
+    from guardrails.types import ScanContext
+
+    guard = SpanGuard()
+    policy = make_policy(toxicity_guard, guard)
+    policy.check("Anna wrote it.", ScanContext(prompt="Who wrote it, Anna?"))
+    assert guard.seen_context == ScanContext(prompt="Who wrote it, Anna?")
+    assert policy.guard("pii") is guard
+    with pytest.raises(KeyError, match="no guard named 'nope'"):
+        policy.guard("nope")
