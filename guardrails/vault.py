@@ -11,6 +11,21 @@ from guardrails.types import Finding
 # Square brackets, not angle brackets: the chat renders markdown, where <PERSON_1> would vanish as a tag.
 _PLACEHOLDER = re.compile(r"\[([A-Z_]+)_(\d+)\]")
 
+# What a placeholder that is not this person's own is shown as. The model sees placeholders in the
+# conversation and sometimes writes new ones ("I am [PERSON_2]"); shown raw, one reads as a leak or a
+# bug, so it becomes plain words for what it stands for.
+_UNKNOWN = {
+    "PERSON": "(a name)", "EMAIL_ADDRESS": "(an e-mail address)", "PHONE_NUMBER": "(a phone number)",
+    "LOCATION": "(a place)", "ADDRESS": "(an address)", "STREET_ADDRESS": "(an address)",
+    "CREDIT_CARD": "(a card number)", "IBAN_CODE": "(a bank account)", "US_BANK_NUMBER": "(a bank account)",
+    "IP_ADDRESS": "(an IP address)", "US_SSN": "(an ID number)", "US_PASSPORT": "(a passport number)",
+    "US_DRIVER_LICENSE": "(a licence number)", "DATE_TIME": "(a date)", "URL": "(a web address)",
+}
+
+
+def unknown_placeholder(entity: str) -> str:
+    return _UNKNOWN.get(entity, "(personal data)")
+
 
 class Vault:
     def __init__(self) -> None:
@@ -40,8 +55,9 @@ class Vault:
         return "".join(out)
 
     def restore(self, text: str) -> str:
+        """`text` with this conversation's placeholders put back; any other placeholder in plain words."""
         with self._lock:
-            return _PLACEHOLDER.sub(lambda m: self._originals.get(m.group(0), m.group(0)), text)
+            return _PLACEHOLDER.sub(lambda m: self._originals.get(m.group(0)) or unknown_placeholder(m.group(1)), text)
 
     def __len__(self) -> int:
         return len(self._originals)

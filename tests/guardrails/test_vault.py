@@ -18,8 +18,12 @@ def test_mask_and_restore_round_trip():
     assert vault.restore("Hello [PERSON_1], I wrote to [EMAIL_ADDRESS_1].") == "Hello Jane Roe, I wrote to jane@example.com."
 
 
-def test_unknown_placeholders_are_left_alone():
-    assert Vault().restore("Dear [PERSON_7]") == "Dear [PERSON_7]"
+def test_a_placeholder_that_is_not_this_persons_own_is_never_shown_raw():
+    # The model invents them ("I am [PERSON_2], a compassionate...", issue 22): plain words instead.
+    vault = Vault()
+    vault.mask(TEXT, spans())
+    assert vault.restore("Dear [PERSON_7], mail [EMAIL_ADDRESS_3]") == "Dear (a name), mail (an e-mail address)"
+    assert vault.restore("[PERSON_1] and [SOMETHING_NEW_1]") == "Jane Roe and (personal data)"
 
 
 def test_each_session_has_its_own_vault_even_under_concurrency():
