@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from guardrails.input import InputGuards
+from guardrails.input import CHECK_FAILED, InputChecks
 from guardrails.policy import Policy
-from guardrails.types import Action
+from guardrails.types import Action, ScanContext
 from guardrails.vault import Vault
 from models.chat import ChatModel, ModelError
 from review.queue import ReviewQueue
@@ -34,7 +34,7 @@ EMPTY_REPLY = "The model returned an empty reply. Please try rephrasing your mes
 TYPING = "…"
 NOT_STORED = ("Sorry, this reply needed a moderator's check but could not be stored for review ({why}), so "
               "nothing was shown. Please send your message again.")
-INPUT_CHECK_FAILED = "Sorry, your message could not be checked just now, so it was not sent to the model. Please try again."
+INPUT_CHECK_FAILED = CHECK_FAILED
 
 # A sentence ends at . ! ? or … (maybe followed by a closing quote or bracket) and whitespace, or at a newline.
 _BOUNDARY = re.compile(r"[.!?…][\"')\]]*\s|\n")
@@ -116,7 +116,7 @@ class ChatSession:
 
 class ChatService:
     def __init__(self, model: ChatModel, policy: Policy, queue: ReviewQueue, max_input_chars: int = 4000,
-                 input_guards: InputGuards | None = None):
+                 input_guards: InputChecks | None = None):
         self.model = model
         self.policy = policy
         self.queue = queue
@@ -161,6 +161,8 @@ class ChatService:
             return
         yield session.messages()
 
+        # The guards may read what the person asked: a name they wrote themselves is not leaked private data.
+        context = ScanContext(prompt=original)
         reply, checked_upto, held_verdict = "", 0, None
         try:
             for piece in self.model.stream(history):
@@ -170,7 +172,7 @@ class ChatService:
                 cut = _last_boundary(reply, checked_upto)
                 if cut is None:
                     continue
-                verdict = self.policy.check(reply[:cut])
+                verdict = self.policy.check(reply[:cut], context)
                 checked_upto = cut
                 if verdict.held:
                     held_verdict = verdict
@@ -191,7 +193,7 @@ class ChatService:
             return
         # The whole reply is checked once more: a span can cross sentences, and
         # this is the verdict the review queue records.
-        verdict = self.policy.check(reply)
+        verdict = self.policy.check(reply, context)
         if held_verdict is not None and not verdict.held:
             verdict = held_verdict  # a part was flagged; keep that as the reason
             verdict.text = ""

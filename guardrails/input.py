@@ -1,12 +1,21 @@
-"""Checks on the person's message before it reaches the model: injection, toxicity, personal data."""
+"""Checks on the person's message before it reaches the model: personal data masked, then abuse and
+injection screened.
+
+Both steps run through a `Policy`, as the reply's checks do: guards in parallel, a timeout, and a guard
+that fails or times out stops the message (fail closed). The guards, their rules and refusals come from
+guardrails/registry.py; wiring/build.py puts them together from settings.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from guardrails.base import Guard
+from guardrails.policy import Policy, Rule
+from guardrails.types import Action
 from guardrails.vault import Vault
 
+CHECK_FAILED = "Sorry, your message could not be checked just now, so it was not sent to the model. Please try again."
 INJECTION_REFUSAL = (
     "I can't follow that request: it looks like an attempt to override my instructions. "
     "Please ask your question directly."
@@ -20,36 +29,55 @@ class InputVerdict:
     refusal: str | None = None  # set when the message is answered with a refusal instead of the model
     scores: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    refused_by: str | None = None  # the guard whose refusal was given ("error" when a check failed)
 
 
-class InputGuards:
-    def __init__(self, injection: Guard | None, toxicity: Guard | None, pii: Guard | None,
-                 injection_threshold: float = 0.5, toxicity_threshold: float = 0.5, pii_threshold: float = 0.5):
-        self.injection, self.toxicity, self.pii = injection, toxicity, pii
-        self.injection_threshold = injection_threshold
-        self.toxicity_threshold = toxicity_threshold
-        self.pii_threshold = pii_threshold
+class InputChecks:
+    def __init__(self, screen: Policy, refusals: dict[str, str], mask: Policy | None = None):
+        """`screen`: the guards that may refuse a message, in the order their refusal is preferred when
+        several fire (abuse first: it is the more certain of the two). `mask`: a policy with one guard
+        whose spans become placeholders (the PII guard), or None to pass personal data through."""
+        self.screen, self.refusals, self.mask = screen, refusals, mask
+
+    @property
+    def guard_names(self) -> list[str]:
+        return [g.name for g in self.screen.guards]
 
     def check(self, text: str, vault: Vault) -> InputVerdict:
-        """Raises if a guard fails; the caller refuses the message then (fail closed)."""
         verdict = InputVerdict(text=text)
-        if self.pii is not None:
-            found = [f for f in self.pii.scan(text).findings if f.score >= self.pii_threshold]
+        if self.mask is not None:
+            masked = self.mask.check(text)
+            if any(r.error for r in masked.results):
+                return self._failed(verdict, masked.reasons)
+            found = [f for r in masked.results for f in r.findings
+                     if f.score >= self.mask.rules[r.guard].for_category(f.category)[0]]
             if found:
                 verdict.text = vault.mask(text, found)
                 verdict.reasons.append("pii: " + ", ".join(sorted({f.category for f in found})) + " replaced by placeholders")
         # Scored on the masked text, so scores and logs never hold the raw personal data.
-        refusals = []
-        if self.toxicity is not None:
-            verdict.scores["toxicity"] = score = self.toxicity.scan(verdict.text).risk
-            if score >= self.toxicity_threshold:
-                refusals.append(TOXIC_REFUSAL)
-                verdict.reasons.append(f"toxicity {score:.2f} ≥ {self.toxicity_threshold:.2f}")
-        if self.injection is not None:
-            verdict.scores["injection"] = score = self.injection.scan(verdict.text).risk
-            if score >= self.injection_threshold:
-                refusals.append(INJECTION_REFUSAL)
-                verdict.reasons.append(f"injection {score:.2f} ≥ {self.injection_threshold:.2f}")
-        # Abuse is named first: it is the more certain of the two when both fire.
-        verdict.refusal = refusals[0] if refusals else None
+        screened = self.screen.check(verdict.text)
+        verdict.scores = {r.guard: r.risk for r in screened.results if not r.error}
+        verdict.reasons += screened.reasons
+        if any(r.error for r in screened.results):
+            return self._failed(verdict, [])
+        for name in self.guard_names:
+            if name in screened.fired:
+                verdict.refusal, verdict.refused_by = self.refusals.get(name) or CHECK_FAILED, name
+                break
         return verdict
+
+    @staticmethod
+    def _failed(verdict: InputVerdict, reasons: list[str]) -> InputVerdict:
+        verdict.reasons += reasons
+        verdict.refusal, verdict.refused_by = CHECK_FAILED, "error"
+        return verdict
+
+
+def InputGuards(injection: Guard | None, toxicity: Guard | None, pii: Guard | None, injection_threshold: float = 0.5,
+                toxicity_threshold: float = 0.5, pii_threshold: float = 0.5, timeout_s: float = 10.0) -> InputChecks:
+    """Input checks from loaded guards and plain thresholds (tests and benchmarks; the app uses wiring.build)."""
+    screen = [(g, t, r) for g, t, r in ((toxicity, toxicity_threshold, TOXIC_REFUSAL),
+                                        (injection, injection_threshold, INJECTION_REFUSAL)) if g is not None]
+    policy = Policy([g for g, _, _ in screen], {g.name: Rule(t, Action.HOLD) for g, t, _ in screen}, timeout_s=timeout_s)
+    mask = Policy([pii], {pii.name: Rule(pii_threshold, Action.ALLOW)}, timeout_s=timeout_s) if pii is not None else None
+    return InputChecks(policy, {g.name: r for g, _, r in screen}, mask)

