@@ -52,11 +52,11 @@ def test_app_refuses_to_start_on_an_unreachable_database_without_a_traceback():
     assert "Traceback" not in out.stderr and "hunter2" not in out.stderr
 
 
-def test_every_setting_is_documented_in_the_readme_and_help():
-    readme = (ROOT / "README.md").read_text()
+def test_every_setting_is_documented_in_the_configuration_page_and_help():
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     help_text = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
     for name, _default, _meaning in documented_variables():
-        assert f"`{name}`" in readme, f"{name} missing from the README's configuration table"
+        assert f"`{name}`" in readme, f"{name} missing from docs/configuration.md's table"
         assert name in help_text
 
 
