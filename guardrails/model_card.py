@@ -14,7 +14,7 @@ import argparse
 import json
 import math
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +47,16 @@ FAIRNESS_RUNS = [
     ("fairness_before_mitigation", "MiniLM v1 (before)", f"TOXICITY_MODEL=minilm TOXICITY_WEIGHTS=<v1 folder> {FAIRNESS} --where Label=NOT_BAD"),
     ("fairness", "MiniLM {version} (shipped)", FAIRNESS),  # the version comes from the run's own file
 ]
+# How the card describes each chat engine. Which engine it names is not written here: it is the ENGINE
+# setting's default (wiring/settings.py), with the engines' aliases resolved (models/engines.py), so the
+# card follows when the default changes. An engine missing here is named by its setting value.
+ENGINE_WORDS = {
+    "onnx": "converted once to ONNX and run by ONNX Runtime GenAI on CPU",
+    "fast": "decoded in int8 by this project's own loop on PyTorch, on CPU",
+    "transformers": "run by transformers on CPU",
+    "llama-cpp": "run by llama.cpp (llama-cpp-python) on CPU",
+    "openai": "served by an OpenAI-compatible server",
+}
 OTHER_RUNS = [
     ("pii", "PII guard", f"python -m guardrails.evaluate pii --data {DATA}/presidio_generated_large.json"),
     ("injection", "injection guard", f"python -m guardrails.evaluate injection --data {DATA}/deepset_prompt_injections_val.csv"),
@@ -73,7 +83,7 @@ def file_date(path: Path) -> str:
                 return day
     except (OSError, subprocess.SubprocessError):
         pass
-    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d")
 
 
 def _load(path: Path) -> dict | None:
@@ -132,6 +142,25 @@ def _version(run: dict) -> str:
     return model.split("toxicity ", 1)[-1] if "MiniLM" in model else ""
 
 
+def defaults() -> dict:
+    """What the app runs with no settings: the chat engine and the policy's defaults, from the settings' one list."""
+    # The card is a command-line tool's output, so it reads the settings as the other tools do (wiring); the
+    # import is here, not at the top, so the rest of guardrails does not depend on wiring.
+    from guardrails import pii
+    from models import engines
+    from wiring.settings import Settings
+
+    default = {name: f.default for name, f in Settings.model_fields.items()}
+    engine = getattr(engines, "ALIASES", {}).get(default["engine"], default["engine"])
+    entity_actions = getattr(pii, "DEFAULT_ENTITY_ACTIONS", {})
+    return {
+        "chat_engine": {"name": engine, "words": ENGINE_WORDS.get(engine, f"run by the `{engine}` engine")},
+        "policy": {**{k: default[k] for k in ("toxicity_threshold", "pii_threshold", "guard_timeout_s",
+                                              "injection_threshold", "input_toxicity_threshold")},
+                   "pii_recorded_only": sorted(e for e, a in entity_actions.items() if str(a) == "allow")},
+    }
+
+
 def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     ev = docs / "eval"
     runs, toxicity, by_run = [], [], {}
@@ -168,7 +197,8 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
     shipped = next((f["m"] for f in fairness_runs if "shipped" in f["label"]), None)
     meta = _load(ROOT / "guardrails" / "weights" / "toxicity" / "meta.json") or {}
     return {
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        **defaults(),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d"),
         "runs": runs,
         "toxicity": toxicity,
         "tox": by_run,  # by output file, for figures quoted in the text ("tox.toxicity_hatemoji.recall")

@@ -134,3 +134,21 @@ def test_the_checker_finds_a_broken_link_a_missing_anchor_and_skips_code(tmp_pat
 ])
 def test_anchors_follow_githubs_rules(heading, anchor):
     assert slug(heading) == anchor
+
+
+def test_the_model_card_names_the_chat_engine_the_app_runs_by_default():
+    """The card is rendered, not written: after the default ENGINE changes, `make model-card` must be rerun."""
+    from guardrails.model_card import ENGINE_WORDS, defaults
+    from wiring.settings import Settings
+
+    engine = defaults()["chat_engine"]
+    assert engine["name"] in ENGINE_WORDS, f"say in ENGINE_WORDS (guardrails/model_card.py) how the card describes {engine['name']!r}"
+    assert Settings.model_fields["engine"].default in (engine["name"], *_aliases_of(engine["name"]))
+    card = (ROOT / "model_card.md").read_text(encoding="utf-8")
+    assert f"{engine['words']} (`ENGINE={engine['name']}`, the default)" in card, "model_card.md is stale: run `make model-card`"
+
+
+def _aliases_of(name: str) -> list[str]:
+    from models import engines
+
+    return [alias for alias, target in getattr(engines, "ALIASES", {}).items() if target == name]
