@@ -4,6 +4,8 @@
     python -m guardrails.evaluate fairness  --data FILE.csv --text-col text --label-col label --group-col group
     python -m guardrails.evaluate pii       --data FILE.json
     python -m guardrails.evaluate injection --data FILE.csv --text-col text --label-col label
+    python -m guardrails.evaluate replies   --data FILE.jsonl [--text-field reply]   (ordinary traffic: share held)
+    python -m guardrails.evaluate prompts   --data FILE.csv [--text-col text]        (ordinary traffic: share refused)
 
 The guard evaluated is the one the app would run, configured by the same environment variables
 (TOXICITY_MODEL, TOXICITY_THRESHOLD, PII_ENTITIES, ...). `--report DIR` also writes report.md and PNG plots.
@@ -154,35 +156,34 @@ def score_all(guard, texts: list[str], batch: int = 256) -> np.ndarray:
 # -- guards, configured as the app configures them --------------------------------------------
 
 
-def toxicity_guard():
-    from app.config import Settings
-    from guardrails.toxicity import ToxicityGuard, load_toxicity_model
+def _settings():
+    from wiring.settings import Settings
 
-    s = Settings.from_env()
-    model, fallback = load_toxicity_model(s.toxicity_model, s.detoxify_variant, s.detoxify_checkpoint,
-                                          s.detoxify_config_dir, s.toxicity_weights, s.toxicity_runtime,
-                                          s.model_cache_dir, s.number("toxicity_threads", int),
-                                          s.toxicity_quantize)
-    if fallback:
-        progress(f"note: {fallback}; evaluating the fallback model {model.name}")
-    return ToxicityGuard(model), s.number("toxicity_threshold")
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _guard(name: str):
+    from wiring.build import build_guards
+
+    guard = build_guards(_settings(), [name])[name]
+    if getattr(guard, "fallback_reason", None):
+        progress(f"note: {guard.fallback_reason}; evaluating the fallback model {guard.model_name}")
+    return guard
+
+
+def toxicity_guard():
+    return _guard("toxicity"), _settings().toxicity_threshold
 
 
 def pii_guard():
-    from app.config import Settings
-    from guardrails.pii import PIIGuard
-
-    s = Settings.from_env()
-    entities = [e.strip() for e in s.pii_entities.split(",") if e.strip()]
-    return PIIGuard(entities, s.spacy_model or None, s.spacy_matmul, s.number("spacy_blas_threads", int)), s.number("pii_threshold")
+    return _guard("pii"), _settings().pii_threshold
 
 
 def injection_guard():
-    from app.config import Settings
-    from guardrails.injection import InjectionGuard
-
-    s = Settings.from_env()
-    return InjectionGuard.from_settings(s), s.number("injection_threshold")
+    return _guard("injection"), _settings().injection_threshold
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -319,6 +320,156 @@ def cmd_pii(args) -> dict:
 # -- report ------------------------------------------------------------------------------------
 
 
+# -- ordinary traffic: what the configured policy does to whole replies and messages ----------------------
+
+REPLY_FIELDS = ("reply", "text", "content", "output")
+PROMPT_FIELDS = ("instruction", "prompt", "user", "input")
+
+
+def read_records(path: str, text_field: str | None, prompt_field: str | None, label_field: str) -> list[dict]:
+    """Rows of a JSON Lines / JSON / CSV file as {id, text, prompt, label}; label None where the row has none."""
+    frame = read_table(path)
+    columns = [str(c) for c in frame.columns]
+    text_col = text_field or next((c for c in REPLY_FIELDS if c in columns), None)
+    if text_col not in columns:
+        raise SystemExit(f"{path}: no text column {text_field or ' / '.join(REPLY_FIELDS)}; columns are: {', '.join(columns)}"
+                         " (name it with --text-field)")
+    prompt_col = prompt_field or next((c for c in PROMPT_FIELDS if c in columns), None)
+    if prompt_field and prompt_field not in columns:
+        raise SystemExit(f"{path}: no column {prompt_field}; columns are: {', '.join(columns)}")
+    rows = []
+    for i, row in enumerate(frame.to_dict("records")):
+        text = row.get(text_col)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        label = row.get(label_field)
+        label = None if label is None or (isinstance(label, float) and np.isnan(label)) else is_positive(label, "1")
+        prompt = row.get(prompt_col) if prompt_col else None
+        rows.append({"id": row.get("id", i), "text": text, "prompt": prompt if isinstance(prompt, str) else "", "label": label})
+    if not rows:
+        raise SystemExit(f"{path}: no row with text in column {text_col}")
+    return rows
+
+
+def _snippet(text: str, start: int | None, end: int | None, width: int = 60) -> str:
+    if start is None or end is None:
+        return " ".join(text[:2 * width].split())
+    left, right = max(0, start - width), min(len(text), end + width)
+    return ("…" if left else "") + " ".join(f"{text[left:start]}[[{text[start:end]}]]{text[end:right]}".split()) + ("…" if right < len(text) else "")
+
+
+def holding_findings(policy, verdict) -> list[tuple[str, str, float, int | None, int | None]]:
+    """(guard, category, score, start, end) of each finding that made the verdict what it is."""
+    from guardrails.types import Action
+
+    out = []
+    for result in verdict.results:
+        if result.error:
+            out.append((result.guard, "error", 1.0, None, None))
+            continue
+        rule = policy.rules[result.guard]
+        for f in result.findings:
+            limit, action = rule.for_category(f.category)
+            if f.score >= limit and action is verdict.action and action is not Action.ALLOW:
+                out.append((result.guard, f.category, f.score, f.start, f.end))
+    return out
+
+
+def summarise(outcomes: list[dict], examples: int) -> dict:
+    """Shares by outcome, by guard and by reason (guard:category), with examples of each reason."""
+    n = len(outcomes)
+    by_guard: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    shown: dict[str, list] = {}
+    for o in outcomes:
+        if not o["stopped"]:
+            continue
+        for guard in sorted({g for g, *_ in o["why"]}):
+            by_guard[guard] = by_guard.get(guard, 0) + 1
+        for reason in sorted({f"{g}:{c}" for g, c, *_ in o["why"]}):
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+            if len(shown.setdefault(reason, [])) < examples:
+                g, c, score, start, end = next(w for w in o["why"] if f"{w[0]}:{w[1]}" == reason)
+                shown[reason].append({"id": o["id"], "score": round(score, 3), "text": _snippet(o["text"], start, end)})
+    order = sorted(by_reason, key=lambda r: -by_reason[r])
+    return {
+        "by_guard": {g: {"n": k, "share": k / n} for g, k in sorted(by_guard.items(), key=lambda x: -x[1])},
+        "by_reason": {r: {"n": by_reason[r], "share": by_reason[r] / n, "examples": shown[r]} for r in order},
+    }
+
+
+def labelled_figures(outcomes: list[dict]) -> dict | None:
+    """Recall and precision of stopping, over the rows that carry a label."""
+    labelled = [o for o in outcomes if o["label"] is not None]
+    if not labelled:
+        return None
+    labels = np.array([o["label"] for o in labelled], dtype=bool)
+    stopped = np.array([o["stopped"] for o in labelled], dtype=float)
+    result = binary_metrics(labels, stopped, 0.5)
+    result.pop("threshold", None)
+    result.pop("auc", None)  # a yes/no decision has no ranking to score
+    return result
+
+
+def cmd_replies(args) -> dict:
+    """The share of replies the output policy, as configured, would hold (and redact), by guard and reason."""
+    from guardrails.types import Action, ScanContext
+    from wiring.build import build_output_policy
+
+    rows = read_records(args.data, args.text_field, args.prompt_field, args.label_field)
+    if args.limit:
+        rows = rows[: args.limit]
+    policy = build_output_policy(_settings())
+    outcomes, started = [], time.perf_counter()
+    for i, row in enumerate(rows):
+        verdict = policy.check(row["text"], ScanContext(prompt=row["prompt"]))
+        outcomes.append({**row, "stopped": verdict.action is Action.HOLD, "redacted": verdict.action is Action.REDACT,
+                         "why": holding_findings(policy, verdict) if verdict.action is not Action.ALLOW else []})
+        if (i + 1) % 100 == 0:
+            progress(f"checked {i + 1}/{len(rows)}")
+    held = sum(o["stopped"] for o in outcomes)
+    result = {
+        "n": len(outcomes), "held": held, "held_share": held / len(outcomes),
+        "redacted": sum(o["redacted"] for o in outcomes),
+        "redacted_share": sum(o["redacted"] for o in outcomes) / len(outcomes),
+        "ms_per_reply": 1000 * (time.perf_counter() - started) / len(outcomes),
+        "guards": {g.name: g.model_name for g in policy.guards},
+        **summarise([{**o, "stopped": o["stopped"] or o["redacted"]} for o in outcomes], args.examples),
+    }
+    if (labelled := labelled_figures(outcomes)) is not None:
+        result["holding"] = labelled
+    if args.report:
+        write_report(args.report, "replies", result)
+    return result
+
+
+def cmd_prompts(args) -> dict:
+    """The share of messages the input checks, as configured, would refuse, by guard, with examples."""
+    from guardrails.vault import Vault
+    from wiring.build import build_input_checks
+
+    rows = read_records(args.data, args.text_col, None, args.label_col)
+    if args.limit:
+        rows = rows[: args.limit]
+    checks = build_input_checks(_settings())
+    outcomes = []
+    for i, row in enumerate(rows):
+        verdict = checks.check(row["text"], Vault())
+        why = [(verdict.refused_by, "refused", verdict.scores.get(verdict.refused_by, 1.0), None, None)] if verdict.refusal else []
+        outcomes.append({**row, "stopped": verdict.refusal is not None, "why": why, "scores": verdict.scores})
+        if (i + 1) % 500 == 0:
+            progress(f"checked {i + 1}/{len(rows)}")
+    refused = sum(o["stopped"] for o in outcomes)
+    result = {"n": len(outcomes), "refused": refused, "refused_share": refused / len(outcomes),
+              "thresholds": {n: r.threshold for n, r in checks.screen.rules.items()},
+              **summarise(outcomes, args.examples)}
+    if (labelled := labelled_figures(outcomes)) is not None:
+        result["refusing"] = labelled
+    if args.report:
+        write_report(args.report, "prompts", result)
+    return result
+
+
 def write_report(folder: str, name: str, result: dict, roc=None, bars=None) -> None:
     import matplotlib
 
@@ -333,10 +484,17 @@ def write_report(folder: str, name: str, result: dict, roc=None, bars=None) -> N
         if not isinstance(value, dict):
             lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
     for key, value in result.items():
-        if isinstance(value, dict) and key != "confusion":
+        if key in ("by_reason", "by_guard"):
+            lines += ["", f"**{key}**", "", "| | n | share |", "|---|---|---|"]
+            lines += [f"| {k} | {v['n']} | {v['share']:.4f} |" for k, v in value.items()]
+            for reason, v in value.items():
+                if v.get("examples"):
+                    lines += ["", f"Examples, {reason}:", ""]
+                    lines += [f"- `{e['id']}` ({e['score']}): {e['text']}".replace("|", "\\|") for e in v["examples"]]
+        elif isinstance(value, dict) and key != "confusion":
             lines += ["", f"**{key}**", "", "| | |", "|---|---|"]
             lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in value.items()]
-    if roc is not None:
+    if roc is not None and "auc" in result:  # a file of one class has no ROC curve
         labels, scores = roc
         thresholds = np.unique(np.concatenate([[np.inf], np.sort(scores)[::-1]]))[::-1]
         tpr = [((scores >= t) & labels).sum() / max(1, labels.sum()) for t in thresholds]
@@ -379,6 +537,21 @@ def parser() -> argparse.ArgumentParser:
         if name == "fairness":
             c.add_argument("--group-col")
             c.add_argument("--groups-from-terms", action="store_true", help="group = first identity term in the text")
+    c = sub.add_parser("replies", help="the share of replies the output policy (as configured) holds, by guard and reason")
+    c.add_argument("--data", required=True, help="JSON Lines (or JSON / CSV) of replies, one per row")
+    c.add_argument("--text-field", help=f"the reply's field (default: the first of {', '.join(REPLY_FIELDS)})")
+    c.add_argument("--prompt-field", help=f"the person's message it answers (default: the first of {', '.join(PROMPT_FIELDS)}, if any)")
+    c.add_argument("--label-field", default="hold", help="true/false: should this reply be held? (optional; gives recall and precision)")
+    c.add_argument("--examples", type=int, default=5, help="examples per reason (default 5)")
+    c.add_argument("--limit", type=int, help="only the first N rows")
+    c.add_argument("--report", metavar="DIR")
+    c = sub.add_parser("prompts", help="the share of messages the input checks (as configured) refuse, by guard")
+    c.add_argument("--data", required=True, help="CSV (or JSON Lines) of messages")
+    c.add_argument("--text-col", default="text")
+    c.add_argument("--label-col", default="label", help="1 = should be refused (optional; an all-0 file gives the false-refusal share)")
+    c.add_argument("--examples", type=int, default=5, help="examples per guard (default 5)")
+    c.add_argument("--limit", type=int, help="only the first N rows")
+    c.add_argument("--report", metavar="DIR")
     c = sub.add_parser("pii")
     c.add_argument("--data", required=True, help="presidio-research JSON: [{full_text, spans: [...]}]")
     c.add_argument("--all-entities", action="store_true", help="score recall over every gold type, not only those the guard covers")
@@ -395,7 +568,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not Path(args.data).is_file():
         raise SystemExit(f"--data {args.data}: no such file")
-    command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection}[args.command]
+    command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection,
+               "replies": cmd_replies, "prompts": cmd_prompts}[args.command]
     # Libraries print to stdout while loading (torch.hub announces its download attempt); stdout is
     # reserved for the one JSON object, so everything else goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):

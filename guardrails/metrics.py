@@ -28,6 +28,9 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
 
 
 def binary_metrics(labels, scores, threshold: float) -> dict:
+    """Precision, recall, AUC... at `threshold`. On a file of one class only, the figures that need both
+    (precision, AUC) are left out rather than printed as 0 or null: a file of ordinary prompts gives
+    the share wrongly flagged (`flagged_share`, the false-refusal share), a file of attacks the recall."""
     labels = np.asarray(labels, dtype=bool)
     scores = np.asarray(scores, dtype=float)
     flagged = scores >= threshold
@@ -35,18 +38,23 @@ def binary_metrics(labels, scores, threshold: float) -> dict:
     fp = int((flagged & ~labels).sum())
     fn = int((~flagged & labels).sum())
     tn = int((~flagged & ~labels).sum())
+    n = int(len(labels))
+    common = {"n": n, "flagged": int(flagged.sum()), "flagged_share": float(flagged.mean()) if n else 0.0,
+              "threshold": threshold, "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn}}
+    if n and not labels.any():
+        return {**common, "only": "negative", "fpr": fp / n}
+    if n and labels.all():
+        return {**common, "only": "positive", "recall": tp / n}
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     return {
-        "n": int(len(labels)),
-        "accuracy": (tp + tn) / len(labels) if len(labels) else 0.0,
+        **common,
+        "accuracy": (tp + tn) / n if n else 0.0,
         "precision": precision,
         "recall": recall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "auc": roc_auc(labels, scores),
         "fpr": fp / (fp + tn) if fp + tn else 0.0,
-        "threshold": threshold,
-        "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
     }
 
 
