@@ -2,6 +2,14 @@
 and benign user messages.
 
     python bench/pii_false_alarms.py [--data FILE.csv ...] [--n 400]
+    python bench/pii_false_alarms.py --replies ../shared/data/assistant_replies_alpacaeval_dev.jsonl \
+        --leaks ../shared/data/presidio_generated_large.json
+
+--replies and --leaks judge the guard the way the policy does: a text is held when a finding at or above
+the threshold has an entity type whose action in DEFAULT_ENTITY_ACTIONS (guardrails/pii.py) is "hold"
+(types the table lacks hold, as PII_ACTION=hold does). --replies prints the share of ordinary assistant
+replies held, with the prompt as the scan context, by entity type with examples; --leaks the share of
+texts carrying a direct identifier (gold span of a DIRECT_IDENTIFIERS type) that are held, with misses.
 
 Prints, per set, the share of texts held (any finding at or above PII_THRESHOLD), the findings
 per entity type and a few examples. The default sets are tests/guardrails/clean_replies.py and
@@ -36,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=400, help="rows sampled per CSV")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--examples", type=int, default=5)
+    p.add_argument("--replies", help="JSON Lines of ordinary replies (field reply, prompt in instruction)")
+    p.add_argument("--leaks", help="presidio-research style JSON with gold spans")
     args = p.parse_args(argv)
+    if args.replies or args.leaks:
+        return policy_view(args)
 
     guard, threshold = pii_guard()
     sets = {"clean_replies": list(CLEAN_REPLIES)}
@@ -59,6 +71,71 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{name}: {held}/{len(texts)} held ({held / max(1, len(texts)):.3f}); findings {dict(by_entity)}")
         for line in examples[: args.examples]:
             print("  " + line)
+    return 0
+
+
+def _held(guard, text: str, prompt: str, threshold: float, table: dict) -> list:
+    try:
+        from guardrails.types import ScanContext
+        context = ScanContext(prompt=prompt)
+    except ImportError:  # before the coordinator's ScanContext: any object with .prompt will do
+        context = type("Ctx", (), {"prompt": prompt})()
+    result = guard.scan(text, context) if getattr(guard, "uses_context", False) else guard.scan(text)
+    return [f for f in result.findings if f.score >= threshold and table.get(f.category, "hold") == "hold"]
+
+
+def policy_view(args) -> int:
+    import json
+    import time
+
+    from guardrails import pii
+    from guardrails.pii import PIIGuard
+
+    table = getattr(pii, "DEFAULT_ENTITY_ACTIONS", {})
+    threshold = float(os.environ.get("PII_THRESHOLD", "0.5"))
+    started = time.perf_counter()
+    guard = PIIGuard()
+    print(f"guard: {guard.model_name}, built in {time.perf_counter() - started:.1f} s, threshold {threshold}, "
+          f"table {table or '(none: every finding holds)'}")
+    if args.replies:
+        rows = [json.loads(line) for line in Path(args.replies).read_text().splitlines() if line.strip()]
+        n_held, by_entity, examples = 0, collections.Counter(), collections.defaultdict(list)
+        for row in rows:
+            text = row["reply"]
+            found = _held(guard, text, row.get("instruction", ""), threshold, table)
+            n_held += bool(found)
+            for category in {f.category for f in found}:
+                by_entity[category] += 1
+                f = next(f for f in found if f.category == category)
+                examples[category].append(f"{text[f.start:f.end]!r} in ...{text[max(0, f.start - 60):f.end + 40]!r}")
+        print(f"\nordinary replies held: {n_held}/{len(rows)} ({n_held / max(1, len(rows)):.3f}); "
+              f"replies per entity type {dict(by_entity)}")
+        for category, lines in examples.items():
+            for line in lines[: args.examples]:
+                print(f"  {category}: {line}")
+    if args.leaks:
+        direct = set(getattr(pii, "DIRECT_IDENTIFIERS", ())) or {
+            "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE",
+            "US_BANK_NUMBER", "IP_ADDRESS", "ADDRESS"}
+        from guardrails.evaluate import pii_row
+
+        rows = json.loads(Path(args.leaks).read_text())
+        n, n_held, by_type, missed = 0, 0, collections.Counter(), []
+        for i, row in enumerate(rows):
+            text, spans = pii_row(row, i)
+            kinds = {kind for _, _, kind in spans if kind in direct}
+            if not kinds:
+                continue
+            n += 1
+            hit = bool(_held(guard, text, "", threshold, table))
+            n_held += hit
+            if not hit:
+                by_type.update(kinds)
+                missed.append(f"{sorted(kinds)}: {text[:140]!r}")
+        print(f"\ntexts with a direct identifier held: {n_held}/{n} ({n_held / max(1, n):.4f}); "
+              f"missed texts by gold type {dict(by_type)}")
+        for line in missed[: args.examples]:
+            print("  missed " + line)
     return 0
 
 

@@ -3,6 +3,12 @@
 Runs with no network: spaCy is loaded from a folder path, and the e-mail
 recognizer's domain check uses tldextract's bundled suffix list instead of
 fetching one.
+
+Policy per entity type (DEFAULT_ENTITY_ACTIONS, applied by guardrails.policy; PII_ENTITY_ACTIONS
+overrides entries): direct identifiers hold the reply; a name on its own (PERSON) is only recorded,
+since assistant replies name famous, historical and fictional people all the time and the person's
+own friends whom they named; a name tied to a direct identifier or to sensitive facts about a private
+person is reported as PERSON_PRIVATE (guardrails/recognizers/private_person.py) and holds.
 """
 
 from __future__ import annotations
@@ -16,12 +22,19 @@ from guardrails.base import Guard
 from guardrails.common_words import CommonWordFilter
 from guardrails.context import WordOrLemmaContextEnhancer
 from guardrails.recognizers import custom_recognizers
+from guardrails.recognizers.ip import VersionAwareIpRecognizer
+from guardrails.recognizers.markdown import plain
+from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, is_private
+from guardrails.recognizers.reserved import is_example_value
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
 from guardrails.units import is_unit
 
-DEFAULT_ENTITIES = (
-    "PERSON",
+# A name tied to a direct identifier or to sensitive facts about a private person (see the docstring).
+PERSON_PRIVATE = "PERSON_PRIVATE"
+
+# Data that identifies a person by itself, wherever it appears.
+DIRECT_IDENTIFIERS = (
     "EMAIL_ADDRESS",
     "PHONE_NUMBER",
     "CREDIT_CARD",
@@ -34,6 +47,17 @@ DEFAULT_ENTITIES = (
     "CRYPTO",
     "ADDRESS",  # street addresses only; cities and countries (LOCATION) are left alone on purpose
 )
+
+DEFAULT_ENTITIES = ("PERSON",) + DIRECT_IDENTIFIERS
+
+# What a finding of each type does to a reply by default: "hold" (to the review queue), "redact" (shown
+# with the span masked) or "allow" (recorded only). PERSON is allowed: a name alone is no leak and was
+# half of all ordinary replies held; PERSON_PRIVATE holds. Types not listed follow PII_ACTION.
+DEFAULT_ENTITY_ACTIONS: dict[str, str] = {
+    **{entity: "hold" for entity in DIRECT_IDENTIFIERS},
+    "PERSON": "allow",
+    PERSON_PRIVATE: "hold",
+}
 
 
 def default_spacy_model_path() -> str:
@@ -78,13 +102,24 @@ def _offline_email_recognizer():
 
 class PIIGuard(Guard):
     name = "pii"
+    uses_context = True  # the person's message tells which names are theirs (ScanContext.prompt)
 
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None,
-                 matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True):
+                 matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True,
+                 private_names: bool = True, tie_threshold: float = 0.5, tie_reach: int = IDENTIFIER_REACH,
+                 allow_example_values: bool = True, plain_markdown: bool = True):
         """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
-        (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row."""
+        (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row.
+
+        `private_names`: report a name tied to a direct identifier or to sensitive facts about a
+        private person as PERSON_PRIVATE (else every name is PERSON). `tie_threshold`: the score a
+        direct identifier needs to make a name private (keep it equal to PII_THRESHOLD); `tie_reach`:
+        the characters between them. `allow_example_values`: drop reserved documentation values
+        (example.com, 555-01xx, 192.0.2.x; guardrails/recognizers/reserved.py). `plain_markdown`:
+        analyse the reply with its markdown markup blanked out (guardrails/recognizers/markdown.py).
+        """
         check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds
-        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer import AnalyzerEngine  # imported light by guardrails.recognizers
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_anonymizer import AnonymizerEngine
 
@@ -111,12 +146,21 @@ class PIIGuard(Guard):
                                        context_aware_enhancer=enhancer)
         self.analyzer.registry.remove_recognizer("EmailRecognizer")
         self.analyzer.registry.add_recognizer(_offline_email_recognizer())
+        self.analyzer.registry.remove_recognizer("IpRecognizer")
+        self.analyzer.registry.add_recognizer(VersionAwareIpRecognizer())
         for recognizer in custom_recognizers():
             recognizer.load()
             self.analyzer.registry.add_recognizer(recognizer)
         self._common_words = CommonWordFilter(nlp_engine.nlp["en"].vocab)
         self.anonymizer = AnonymizerEngine()
         self.entities = list(entities)
+        # PERSON_PRIVATE is derived from PERSON findings, not looked for by presidio.
+        self._presidio_entities = [e for e in self.entities if e != PERSON_PRIVATE]
+        self.private_names = private_names and "PERSON" in self.entities
+        self.tie_threshold = tie_threshold
+        self.tie_reach = tie_reach
+        self.allow_example_values = allow_example_values
+        self.plain_markdown = plain_markdown
         # Read once: the name goes into every GuardResult, i.e. every check of every sentence.
         self._model_name = f"presidio + spaCy {_model_label(self.spacy_model)}"
 
@@ -124,18 +168,32 @@ class PIIGuard(Guard):
     def model_name(self) -> str:
         return self._model_name
 
-    def scan(self, text: str) -> GuardResult:
-        results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
-        results = [r for r in results if not (r.entity_type == "PERSON" and (is_unit(text, r.start, r.end) or self._spacy_common_word(text, r)))]
-        findings = sorted(
-            _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
-                               for r in results]),
-            key=lambda f: (f.start, -f.score),
-        )
+    def scan(self, text: str, context=None) -> GuardResult:
+        """Findings with offsets into `text`; `context` is a ScanContext (its .prompt is the person's message)."""
+        analysed = plain(text) if self.plain_markdown else text  # same length: offsets stay valid
+        results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
+        results = [r for r in results
+                   if not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
+                   and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end]))]
+        findings = _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
+                                      for r in results])
+        if self.private_names:
+            findings = self._mark_private(text, findings, getattr(context, "prompt", "") or "")
+        findings.sort(key=lambda f: (f.start, -f.score))
         scores: dict[str, float] = {}
         for f in findings:
             scores[f.category] = max(f.score, scores.get(f.category, 0.0))
         return GuardResult(guard=self.name, model=self.model_name, scores=scores, findings=findings)
+
+    def _mark_private(self, text: str, findings: list[Finding], prompt: str) -> list[Finding]:
+        identifiers = [Span(f.start, f.end) for f in findings
+                       if f.category in DIRECT_IDENTIFIERS and f.score >= self.tie_threshold]
+        out = []
+        for f in findings:
+            if f.category == "PERSON" and is_private(text, Span(f.start, f.end), identifiers, prompt, self.tie_reach):
+                f = Finding(category=PERSON_PRIVATE, score=f.score, start=f.start, end=f.end)
+            out.append(f)
+        return out
 
     def _spacy_common_word(self, text: str, result) -> bool:
         return ((result.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
@@ -168,6 +226,8 @@ def _operators(entities: set[str]) -> dict:
     # which card is meant, as on a receipt, and identify no one.
     operators = {e: OperatorConfig("replace", {"new_value": f"[{e}]"}) for e in entities}
     operators["CREDIT_CARD"] = OperatorConfig("custom", {"lambda": _mask_card})
+    # A reader needs to know a name was there, not the guard's reason for masking it.
+    operators[PERSON_PRIVATE] = OperatorConfig("replace", {"new_value": "[PERSON]"})
     return operators
 
 
@@ -184,13 +244,19 @@ def _mask_card(value: str) -> str:
 
 
 def _without_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Drop a finding that lies inside another at least as confident (presidio's own conflict rule).
+    """Drop a finding that lies inside another at least as confident (presidio's own conflict rule),
+    except that a direct identifier is never dropped for a name around it.
 
     Recognizers overlap (a card number also has a phone number's shape; two name recognizers
-    find the same name); reporting each would count the same data twice.
+    find the same name); reporting each would count the same data twice. But spaCy sometimes calls
+    an address a person ("Via Scala 50"), and since a name alone only is recorded, the address
+    inside it must survive to hold the reply.
     """
+    def tier(f: Finding) -> int:
+        return 1 if f.category in DIRECT_IDENTIFIERS else 0
+
     kept: list[Finding] = []
-    for f in sorted(findings, key=lambda f: (-f.score, f.start - f.end)):
-        if not any(k.start <= f.start and f.end <= k.end for k in kept):
+    for f in sorted(findings, key=lambda f: (-tier(f), -f.score, f.start - f.end)):
+        if not any(k.start <= f.start and f.end <= k.end and k.score >= f.score and tier(k) >= tier(f) for k in kept):
             kept.append(f)
     return kept

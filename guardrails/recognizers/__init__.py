@@ -1,19 +1,26 @@
 """Custom presidio recognizers registered by the PII guard: small classes, one module per kind of data."""
 
+from guardrails.recognizers.light_import import import_presidio
+
+import_presidio()  # before any module below imports presidio: without transformers and torch (light_import.py)
+
+# ruff: noqa: E402
+
 from guardrails.recognizers.address import StreetAddressRecognizer, ZipCodeRecognizer
-from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAddressRecognizer
-from guardrails.recognizers.named_ids import NamedLicenceRecognizer, NamedPassportRecognizer, NamedSsnRecognizer
+from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAddressRecognizer, UnknownStreetRecognizer
+from guardrails.recognizers.named_ids import (NamedBankAccountRecognizer, NamedCardRecognizer, NamedLicenceRecognizer,
+                                              NamedPassportRecognizer, NamedSsnRecognizer)
 from guardrails.recognizers.person import CuedNameRecognizer, NameListRecognizer
 from guardrails.recognizers.person_cues import NameAnswerRecognizer, PossessiveRelationRecognizer, SpeakerLabelRecognizer
-from guardrails.recognizers.phone import PhoneFormatRecognizer
+from guardrails.recognizers.phone import CuedPhoneRecognizer, PhoneFormatRecognizer
 
 
 def custom_recognizers() -> list:
     return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer(),
             SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(), NamedSsnRecognizer(), NamedLicenceRecognizer(),
-            NamedPassportRecognizer()]
+            NamedPassportRecognizer(), NamedCardRecognizer(), NamedBankAccountRecognizer(), CuedPhoneRecognizer(), UnknownStreetRecognizer()]
 
 
-__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedLicenceRecognizer", "NamedPassportRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
-           "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "ZipCodeRecognizer",
+__all__ = ["AddressBlockRecognizer", "CuedPhoneRecognizer", "NamedBankAccountRecognizer", "NamedCardRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedLicenceRecognizer", "NamedPassportRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
+           "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "UnknownStreetRecognizer", "ZipCodeRecognizer",
            "custom_recognizers"]

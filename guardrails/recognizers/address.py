@@ -23,21 +23,28 @@ NUMBER_FIRST_PREFIXES = (r"rue|avenue|boulevard|bd|allée|chemin|impasse|quai|pl
                          r"avenida|rua|travessa|carrer|paseo|rambla|camino|strada|largo")
 PARTICLE = r"(?:de|du|des|de[ \t]+la|d'|l'|della|del|degli|dei|di|da|do|dos|das|la|le|les)"
 # Street words fused onto the end of the name in Germanic and Nordic languages (Hauptstraße 5).
-STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gracht|kade|singel|dijk|steeg|gade|allee|tie|katu|kuja|polku|utca|stigen|ring|damm|platz|markt|ulica"
+STREET_SUFFIXES = r"stra(?:ss|ß)e|str\.|weg|gasse|gata|gatan|vägen|vegen|veien|vej|laan|straat|steenweg|dreef|plein|gracht|kade|singel|dijk|steeg|gade|allee|tie|katu|kuja|polku|utca|stigen|(?<![aeiouy])ring|damm|platz|markt|ulica"
+# "measuring 17.62 meters", "during 2020": English -ing words end like the German "-ring" streets, which
+# follow a consonant (Hohenzollernring); the lookbehind above keeps them apart.
 # Abbreviations may keep their period; a full word's trailing period ends the sentence.
 STREET_ABBREVIATIONS = r"st|ave|av|rd|blvd|ln|dr|ct|pl|ter|cir|pkwy|hwy|sq|trl|cres"
 UNIT = r"(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*\d+[a-z]?"
 WORD = r"[\p{L}][\p{L}'’.-]*"
+# Numbered streets: "2914 184th Street", "5th Avenue".
+ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"
 # Between a house number and "street", function words mean prose ("2 trains on the street").
 # Units mean a quantity ("a 20 minute run", "5 mile walk").
 NAME_WORD = (r"(?!(?:on|the|in|at|of|to|for|and|or|a|an|my|your|our|their|his|her|from|by|with|down|up|this|that|into|across|along|"
              r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|miles?|km|kilometres?|kilometers?|metres?|meters?|"
-             r"m|ft|feet|yards?|steps?|laps?|times?|people|percent)\b)" + WORD)
+             r"m|ft|feet|yards?|steps?|laps?|times?|people|percent)\b)(?:" + WORD + "|" + ORDINAL + ")")
 US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
     r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
 )
 SEP = r"[ \t]*[,\n]?[ \t]*"
+# "2 square feet", "37.361 square units": a street word that is also a measure, followed by its unit.
+NOT_A_MEASURE = (r"(?![ \t]+(?:feet|foot|ft|inch(?:es)?|yards?|miles?|units?|met(?:er|re)s?|m|cm|mm|km|"
+                 r"(?:kilo|centi|milli)met(?:er|re)s?|acres?|hectares?|pixels?|px)\b)")
 TAIL = rf"(?:{SEP}{UNIT})?(?:{SEP}(?:{WORD}[ \t]+){{0,2}}{WORD},?[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?)?"
 
 
@@ -47,12 +54,16 @@ class StreetAddressRecognizer(PatternRecognizer):
 
     def __init__(self):
         patterns = [
-            Pattern("number_street", rf"\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b){TAIL}", 0.6),
+            Pattern("number_street", rf"(?<![\d.,])\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b{NOT_A_MEASURE}){TAIL}", 0.6),
             Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("number_first_prefixed_street", rf"\b\d{{1,5}}[a-z]?,?[ \t]+(?:{NUMBER_FIRST_PREFIXES})[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}(?:[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}){{0,3}}{TAIL}", 0.55),
             Pattern("suffixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("po_box", rf"\b(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)[ \t]*#?\d+{TAIL}", 0.6),
             Pattern("military", r"\b(?:psc|unit|usns|uss|cmr)[ \t]+\d{3,5}(?:,?[ \t]+box[ \t]+\d{1,5})?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
+            # A ship's name before the military postcode ("USCGC Bustos\nFPO AE 64781"), and the postcode line alone:
+            # APO/FPO/DPO with a military "state" and five digits is an address line wherever it stands.
+            Pattern("military_ship", r"\b(?-i:USS|USNS|USNV|USCGC|USAV)[ \t]+\p{L}[\p{L}'.-]*(?:[ \t]+\p{L}[\p{L}'.-]*)?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
+            Pattern("military_postcode", r"\b(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b", 0.6),
             Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*\d{{1,5}}[a-z]?\b", 0.5),
             Pattern("city_state_zip", rf"\b(?-i:\p{{Lu}}[\p{{L}}'.-]+(?:[ \t]+\p{{Lu}}[\p{{L}}'.-]+){{0,2}}),[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b", 0.6),
         ]

@@ -54,3 +54,48 @@ class NamedLicenceRecognizer(NamedNumberRecognizer):
 class NamedPassportRecognizer(NamedNumberRecognizer):
     ENTITY = "US_PASSPORT"
     NAMES = rf"passport{NUMBER_WORD}"
+
+
+# 12 to 19 digits, in one run or in groups of 2-6 split by a space, dash or dot: every card length.
+CARD_DIGITS = r"(?<![\w.-])(?=(?:\d[ \t.-]?){11,18}\d(?![\w-]|[.,]\d))\d{2,6}(?:[ \t.-]?\d{2,6}){0,6}(?![\w-]|[.,]\d)"
+
+
+class NamedCardRecognizer(NamedNumberRecognizer):
+    """A number the words before it call a card: "my card 4716 2231 9045 8871", "visa ending 4929 ...".
+
+    presidio's CreditCardRecognizer keeps only numbers that pass the Luhn checksum and start like a
+    known issuer, so a mistyped or made-up card number right after "my card" went unseen; a person
+    who writes it still means a card. No Luhn check here: the naming words are the evidence.
+    """
+
+    ENTITY = "CREDIT_CARD"
+    NAMES = (r"(?:credit|debit|bank|payment|prepaid|gift)?[ \t]*card(?:[ \t]+(?:number|no\.?|num|\#|details|ending(?:[ \t]+in)?))?"
+             r"|(?:visa|mastercard|master[ \t]+card|amex|american[ \t]+express|maestro|discover|diners|jcb|unionpay)"
+             r"(?:[ \t]+(?:card|number|no\.?|\#|ending(?:[ \t]+in)?))?|cc[ \t]*(?:number|no\.?|\#)")
+    SHAPE = CARD_DIGITS
+    SCORE = 0.85
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = [c for c in pattern_text if c.isdigit()]
+        return not 12 <= len(digits) <= 19 or len(set(digits)) == 1
+
+
+class NamedBankAccountRecognizer(NamedNumberRecognizer):
+    """An account number named as one: "my account number 12345678", "bank account no. is 000123456789".
+
+    presidio's UsBankRecognizer scores any 8-17 digit run at 0.05 and context lifts it only to 0.4.
+    A bare "account number" in a reply is usually a bank's (order and customer accounts say so), and
+    such a number is a direct identifier whatever the bank's national format.
+    """
+
+    ENTITY = "US_BANK_NUMBER"
+    NAMES = (rf"(?:bank|checking|chequing|savings|current|my|our|his|her|their|your)[ \t]+(?:bank[ \t]+)?(?:account|acct\.?|a/c)"
+             rf"{NUMBER_WORD}|account[ \t]+(?:number|no\.?|num|\#)|acct\.?[ \t]*(?:number|no\.?|\#)?|routing[ \t]+number"
+             rf"|sort[ \t]+code|bsb")
+    # 6-20 digits, maybe split by single spaces or dashes (UK sort code 20-00-00 is 6).
+    SHAPE = r"(?<![\w.-])(?=(?:\d[ \t-]?){5,19}\d(?![\w-]|[.,]\d))\d{1,12}(?:[ \t-]\d{1,12}){0,5}(?![\w-]|[.,]\d)"
+    SCORE = 0.8
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = [c for c in pattern_text if c.isdigit()]
+        return not 6 <= len(digits) <= 20 or len(set(digits)) == 1

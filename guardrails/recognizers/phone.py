@@ -43,5 +43,42 @@ class PhoneFormatRecognizer(PatternRecognizer):
                          context=self.CONTEXT)
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        digits = sum(c.isdigit() for c in EXT_RE.sub("", pattern_text))  # an extension adds digits, not length
-        return not 7 <= digits <= 15 or bool(DATE_LIKE.match(pattern_text.strip()))
+        return _not_a_phone(pattern_text)
+
+
+def _not_a_phone(pattern_text: str) -> bool:
+    digits = sum(c.isdigit() for c in EXT_RE.sub("", pattern_text))  # an extension adds digits, not length
+    return not 7 <= digits <= 15 or bool(DATE_LIKE.match(pattern_text.strip()))
+
+
+# Words that introduce a phone number directly before it, in English and the languages of European
+# numbers ("call me on 01.84.17.61.18", "Mein Handy: 0171 2345678", "Tél. 04 91 23 45 67").
+# "reach"/"contact" need a person after them: "reach 100 000 users" is an audience, not a number.
+PHONE_CUES = (r"(?:call|ring|phone|text|txt|sms|whatsapp|dial|fax)(?:[ \t]+(?:me|us|him|her|them))?"
+              r"(?:[ \t]+(?:on|at))?|(?:reach|contact)[ \t]+(?:me|us|him|her|them)(?:[ \t]+(?:on|at))?|(?:phone|mobile|cell|cellphone|telephone|landline|fax|contact|whatsapp|home|work|office)"
+              r"[ \t]+(?:number|no\.?|num|\#)|(?:my|his|her|their|our|your)[ \t]+(?:number|phone|mobile|cell|landline)"
+              r"|tel\.?|tél\.?|mob\.?|ph\.?|mobile|cell|handy|mobil|telefon|telefono|teléfono|téléphone|portable|cellulare|"
+              r"telemóvel|gsm|numéro|nummer|número")
+PHONE_LINK = r"(?:[ \t]+(?:is|was|:))?[ \t]*[:#=\-]?[ \t]*"
+# Digit groups split by spaces, dots, dashes or slashes, maybe with a + or 00 prefix and a bracketed part.
+CUED_DIGITS = r"(?<![\w.,+-])(?:\+|00)?\(?\d{1,5}\)?(?:[ \t]?[-./][ \t]?|[ \t])?\d{1,8}(?:(?:[ \t]?[-./][ \t]?|[ \t])\d{1,8}){0,5}" + EXT + r"(?!\d|[.,]\d)"
+
+
+SIX_IN_PAIRS = re.compile(r"^\d\d([ .-])\d\d\1\d\d$")
+
+
+class CuedPhoneRecognizer(PatternRecognizer):
+    """A number that the words right before it call a phone number, whatever its national format.
+
+    PhoneFormatRecognizer gives loose digit groups only 0.3, and presidio's context words cannot lift
+    "call me on 01.84.17.61.18": "call", "me" and "on" are spaCy stop words, which presidio drops from
+    the context window. Named directly before it, 7 to 15 digits are a phone number.
+    """
+
+    def __init__(self):
+        pattern = Pattern("cued_phone", rf"(?<=\b(?:{PHONE_CUES}){PHONE_LINK}){CUED_DIGITS}", 0.7)
+        super().__init__(supported_entity="PHONE_NUMBER", name="CuedPhoneRecognizer", patterns=[pattern])
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        # Named as a phone, a six-digit local number in pairs counts too ("call 33 93 31").
+        return _not_a_phone(pattern_text) and not SIX_IN_PAIRS.match(pattern_text.strip())

@@ -202,3 +202,62 @@ def test_number_named_right_before_it(pii_guard, text, entity, number):
 ])
 def test_naming_words_without_a_number_or_with_an_invalid_one(pii_guard, text, entity):
     assert found(pii_guard, text, entity) == []
+
+
+# -- issue 19: numbers named as a card, an account or a phone, whatever their checksum or format ----
+
+@pytest.mark.parametrize("text, value", [
+    ("Need to change the billing date of my card 2623 3221 6460 8847", "2623 3221 6460 8847"),
+    ("my debit card 5412-7500-1234-5670 was declined", "5412-7500-1234-5670"),
+    ("Visa ending in 4929881100345516 please.", "4929881100345516"),
+])
+def test_a_number_named_as_a_card_is_a_card_without_luhn(pii_guard, text, value):
+    assert value in found(pii_guard, text, "CREDIT_CARD")
+
+
+@pytest.mark.parametrize("text", ["My card 1234 5678 is the gift one.", "Card 2 of 52 is the ace.",
+                                  "The SD card holds 128 GB."])
+def test_a_short_number_after_card_is_not_a_card(pii_guard, text):
+    assert found(pii_guard, text, "CREDIT_CARD") == []
+
+
+def test_a_number_named_as_a_bank_account(pii_guard):
+    assert "12345678" in found(pii_guard, "Pay into my account number 12345678 today.", "US_BANK_NUMBER")
+    assert found(pii_guard, "Your account has 12 new messages.", "US_BANK_NUMBER") == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("call me on 01.84.17.61.18 after lunch", "01.84.17.61.18"),
+    ("Mein Handy: 0171 2345678", "0171 2345678"),
+    ("Call 089/12 34 56 78 for Munich.", "089/12 34 56 78"),
+    ("text me at 612 345 678", "612 345 678"),
+])
+def test_a_number_introduced_as_a_phone_is_a_phone(pii_guard, text, value):
+    assert value in found(pii_guard, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize("text", ["We hope to reach 100 000 users by 2025.", "Call 911 in an emergency.",
+                                  "Text 2 friends and ask them."])
+def test_counts_after_phone_words_are_not_phones(pii_guard, text):
+    assert found(pii_guard, text, "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize("text", [
+    "The court is rectangular, measuring 17.62 meters by 8.23 meters.",
+    "Give each rat at least 2 square feet of space.",
+    "The die's face is about 37.361 square units.",
+    "2. Bring the steak to room temperature: take it out about 1 hour before cooking.",
+])
+def test_measures_and_labels_are_not_addresses(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS") == []
+
+
+def test_a_four_part_version_is_not_an_ip_address(pii_guard):
+    assert found(pii_guard, "Version 10.4.2.1 fixes the crash.", "IP_ADDRESS") == []
+    assert found(pii_guard, "Firmware v 4.3.2.1 is out.", "IP_ADDRESS") == []
+    assert found(pii_guard, "The router is at 10.4.2.1.", "IP_ADDRESS") == ["10.4.2.1"]
+
+
+@pytest.mark.parametrize("text", ["Ship it to USCGC Harriet Lane\nFPO AE 34091 please.", "Mail goes to FPO AP 96349 now."])
+def test_military_postcodes_are_addresses(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS")

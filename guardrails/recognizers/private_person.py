@@ -1,0 +1,140 @@
+"""Which names are a private person's personal data: PERSON_PRIVATE.
+
+A name on its own is not a leak: assistant replies are full of famous, historical and fictional
+people, and of the person's own friends whom they named in their message. What makes a name personal
+data worth holding a reply for is what it is tied to (GDPR's "identifiable person" plus what is said
+about them). A PERSON finding becomes PERSON_PRIVATE when either
+
+1. a direct identifier (e-mail, phone, card, IBAN, SSN, address, ...) stands in the same record as the
+   name: the same line, or the next line of a block, within IDENTIFIER_REACH characters and no
+   blank line between ("Anna Lindqvist, email anna.lindqvist@telia.se"); or
+2. a sensitive fact (health, sexuality, religion, politics, criminal record, finances, immigration
+   status) is said in the name's sentence, and the text marks the person as private: a private
+   relation or role before the name ("my neighbour Karen Whitfield", "our employee", "patient"), after
+   it ("Karen, my colleague"), or an age apposition ("John Baxter, 42,"), the way case notes, gossip
+   and HR records name people; and nothing marks them as public (a title such as President or Queen,
+   a lifespan "(1879-1955)", a public role in the sentence: actor, physicist, CEO, ...).
+
+Both rules leave out a name the person used themselves (it occurs in ScanContext.prompt): telling
+someone about their own brother's illness discloses nothing to them.
+
+Public figures are judged from signals in the text, not from a list: no well-kept offline list of
+public people ships on PyPI, and a list tuned to one set of replies would not reach the next.
+The price is that rule 2 wants a private cue; a sensitive fact about a bare, unknown name is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+IDENTIFIER_REACH = 80  # characters between a name and a direct identifier in the same record
+
+SENSITIVE = re.compile(r"(?i)\b(?:" + "|".join([
+    # health
+    r"diagnos\w*", r"hiv", r"aids", r"cancer", r"tumou?r", r"chemo(?:therapy)?", r"depress(?:ion|ed)", r"anxiety",
+    r"bipolar", r"schizophreni\w*", r"ptsd", r"adhd", r"autis\w*", r"dementia", r"alzheimer'?s", r"parkinson'?s",
+    r"diabet\w*", r"epilep\w*", r"hepatitis", r"tuberculosis", r"std", r"sti", r"pregnan\w*", r"miscarriage",
+    r"abortion", r"ivf", r"disabilit\w*", r"disabled", r"rehab", r"addict\w*", r"alcoholi\w*", r"overdos\w*",
+    r"suicid\w*", r"self-harm", r"mental (?:health|illness)", r"psychiatric", r"therapy", r"medication",
+    r"prescribed", r"surgery", r"treated for", r"hospitali[sz]ed", r"illness", r"terminal(?:ly)? ill",
+    # sexuality and gender identity
+    r"gay", r"lesbian", r"bisexual", r"transgender", r"trans woman", r"trans man", r"sexual orientation",
+    r"came out", r"coming out", r"homosexual",
+    # religion and beliefs, politics, unions
+    r"muslim", r"jewish", r"christian", r"hindu", r"buddhist", r"sikh", r"atheist", r"converted to",
+    r"religio\w*", r"voted for", r"party member", r"trade union", r"union member",
+    # criminal record
+    r"arrest\w*", r"convict\w*", r"criminal record", r"prison", r"jail\w*", r"parole", r"probation",
+    r"charged with", r"indicted", r"sentenced", r"fraud", r"theft", r"assault\w*", r"dui",
+    # finances
+    r"debts?", r"bankrupt\w*", r"salary", r"earns", r"owes", r"in arrears", r"credit score", r"evict\w*",
+    r"foreclos\w*", r"defaulted",
+    # immigration status
+    r"undocumented", r"asylum", r"deport\w*", r"illegal immigrant", r"visa status",
+]) + r")\b")
+
+# A private relation or role right before the name ("my neighbour Karen", "patient John Doe").
+PRIVATE_BEFORE = re.compile(r"(?i)(?:\b(?:my|our|your|his|her|their)\s+(?:\w+\s+)?(?:neighbou?r|friend|colleague|co-?worker|"
+                            r"boss|manager|employee|staff member|patient|client|customer|tenant|landlord|flatmate|roommate|"
+                            r"student|pupil|classmate|teacher|ex|partner|husband|wife|boyfriend|girlfriend|son|daughter|"
+                            r"mother|father|mom|mum|dad|brother|sister|cousin|aunt|uncle|niece|nephew|grand\w+|child|kid)"
+                            r"|\b(?:patient|employee|client|customer|tenant|applicant|candidate|member|inmate|defendant|"
+                            r"suspect)(?:\s+name)?\s*:?)\s*$")
+# The same after the name: "Karen, my neighbour,", "Tomasz (our employee)".
+PRIVATE_AFTER = re.compile(r"(?i)^\s*[,(]\s*(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:neighbou?r|friend|colleague|co-?worker|employee|"
+                           r"patient|client|customer|tenant|student|relative|cousin|classmate|flatmate|roommate)\b")
+AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged?\s+)?\d{1,3}\s*(?:,|years?\b|y/?o\b)|\(\s*(?:age\s+)?\d{1,3}\s*\))")
+# Public figures: a title before the name, a lifespan or birth year after it, a public role nearby.
+PUBLIC_BEFORE = re.compile(r"(?i)\b(?:president|king|queen|prince|princess|emperor|empress|pope|saint|st\.|sir|dame|lord|"
+                           r"senator|governor|chancellor|prime minister|minister|general|admiral|chairman|ceo|founder|"
+                           r"professor|prof\.|author|singer|actor|actress|rapper|director|coach|captain)\s+$")
+LIFESPAN_AFTER = re.compile(r"^\s*\(\s*(?:born\s+|b\.\s*|c\.\s*)?\d{3,4}\s*(?:[-–—]\s*\d{0,4}\s*)?\)")
+PUBLIC_ROLE = re.compile(r"(?i)\b(?:actor|actress|singer|songwriter|rapper|musician|band|composer|painter|artist|author|"
+                         r"novelist|poet|writer|playwright|physicist|chemist|mathematician|scientist|philosopher|inventor|"
+                         r"president|prime minister|senator|politician|king|queen|emperor|pharaoh|pope|general|explorer|"
+                         r"athlete|footballer|player|champion|olympic|ceo|founder|billionaire|celebrity|famous|legendary|"
+                         r"renowned|historical|history|biography|album|film|movie|novel|nobel|oscar|grammy|character|"
+                         r"fictional|novel's|protagonist|hero|villain|century|dynasty|reign(?:ed)?|\d{4}s?)\b")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the sentence around text[start:end], by punctuation and line breaks."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = _SENTENCE_END.search(text, end)
+    return left, right.start() if right else len(text)
+
+
+def used_by_the_person(name: str, prompt: str) -> bool:
+    """The person wrote this name (or one of its words of three letters or more) in their message."""
+    if not prompt:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", name) if len(w) >= 3]
+    low = prompt.lower()
+    return any(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", low) for w in words)
+
+
+def tied_to_identifier(text: str, name: Span, identifiers: list[Span], reach: int = IDENTIFIER_REACH) -> bool:
+    """A direct identifier in the same record as the name: near it, with no blank line between."""
+    for ident in identifiers:
+        a, b = (name.end, ident.start) if name.end <= ident.start else (ident.end, name.start)
+        if b - a <= reach and "\n\n" not in text[a:b] and text[a:b].count("\n") <= 2:
+            return True
+    return False
+
+
+def public_signals(text: str, name: Span) -> bool:
+    before = text[max(0, name.start - 30):name.start]
+    after = text[name.end:name.end + 30]
+    if PUBLIC_BEFORE.search(before) or LIFESPAN_AFTER.search(after):
+        return True
+    left, right = _sentence(text, name.start, name.end)
+    return PUBLIC_ROLE.search(text[left:right]) is not None
+
+
+def private_cue(text: str, name: Span) -> bool:
+    before = text[max(0, name.start - 50):name.start]
+    after = text[name.end:name.end + 40]
+    return bool(PRIVATE_BEFORE.search(before) or PRIVATE_AFTER.search(after) or AGE_AFTER.search(after))
+
+
+def sensitive_fact(text: str, name: Span) -> bool:
+    left, right = _sentence(text, name.start, name.end)
+    return SENSITIVE.search(text[left:right]) is not None
+
+
+def is_private(text: str, name: Span, identifiers: list[Span], prompt: str = "",
+               reach: int = IDENTIFIER_REACH) -> bool:
+    """Rule 1 or rule 2 of the module's docstring, for a name the person did not use themselves."""
+    if used_by_the_person(text[name.start:name.end], prompt):
+        return False
+    if tied_to_identifier(text, name, identifiers, reach):
+        return True
+    return sensitive_fact(text, name) and private_cue(text, name) and not public_signals(text, name)

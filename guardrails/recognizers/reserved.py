@@ -1,0 +1,38 @@
+"""Values reserved for examples and documentation, which identify no one.
+
+Assistant replies fill templates with them ("write to support@example.com", "call 555-0123", "point it
+at 192.0.2.10"): RFC 2606/6761 reserve example.com/.net/.org and the .test, .example, .invalid and
+.localhost names; RFC 5737 and RFC 3849 reserve 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
+2001:db8::/32 for documentation; North America's numbering plan keeps 555-0100 to 555-0199 for fiction.
+The PII guard lets such values pass by default (PIIGuard(allow_example_values=True)); a deployment that
+wants them masked anyway turns that off.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in
+                               ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+# 555-01xx, with or without an area code and country code before it, in any separators.
+FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?01\d\d$")
+
+
+def is_example_value(category: str, value: str) -> bool:
+    value = value.strip()
+    if category == "EMAIL_ADDRESS" and "@" in value:
+        domain = value.rsplit("@", 1)[1].lower().rstrip(".")
+        return (domain in EXAMPLE_DOMAINS or any(domain.endswith("." + d) for d in EXAMPLE_DOMAINS)
+                or domain.rsplit(".", 1)[-1] in RESERVED_TLDS)
+    if category == "IP_ADDRESS":
+        try:
+            address = ipaddress.ip_address(value.split("%")[0])
+        except ValueError:
+            return False
+        return any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
+    if category == "PHONE_NUMBER":
+        return FICTIONAL_PHONE.match(value) is not None
+    return False

@@ -1,0 +1,102 @@
+"""The PII guard's helpers for issue 19, each on its own: markdown blanking, reserved example values,
+the private-person rules, and importing presidio without transformers and torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from guardrails.recognizers.markdown import plain
+from guardrails.recognizers.private_person import Span, is_private, used_by_the_person
+from guardrails.recognizers.reserved import is_example_value
+
+
+@pytest.mark.parametrize("text", [
+    "## Film\n\n**Veggie Pasta**: boil it.\n- *Cook*: 20 min\n> quoted\n1. First step",
+    "| Name | Phone |\n|---|:---:|\n| Ann | 020 7946 0321 |",
+    "Use `snake_case_name` and mail john_doe@mail.com; __init__ runs first.",
+    "plain text without markup",
+])
+def test_plain_keeps_length_so_offsets_point_into_the_original(text):
+    out = plain(text)
+    assert len(out) == len(text)
+    # Only markup becomes spaces: every other character stays where it was.
+    assert all(a == b or b == " " for a, b in zip(text, out))
+
+
+def test_plain_blanks_markup_but_not_words_or_identifiers():
+    text = "## Film\n**Veggie Pasta**: call `020 7946 0321` or mail john_doe@mail.com"
+    out = plain(text)
+    assert "#" not in out and "*" not in out and "`" not in out
+    assert "john_doe@mail.com" in out and "020 7946 0321" in out and "Veggie Pasta" in out
+
+
+@pytest.mark.parametrize("category, value, reserved", [
+    ("EMAIL_ADDRESS", "support@example.com", True),
+    ("EMAIL_ADDRESS", "a.b@mail.example.org", True),
+    ("EMAIL_ADDRESS", "dev@shop.test", True),
+    ("EMAIL_ADDRESS", "anna@examples.com", False),
+    ("EMAIL_ADDRESS", "anna@gmail.com", False),
+    ("IP_ADDRESS", "192.0.2.10", True),
+    ("IP_ADDRESS", "2001:db8::1", True),
+    ("IP_ADDRESS", "81.143.27.110", False),
+    ("PHONE_NUMBER", "555-0123", True),
+    ("PHONE_NUMBER", "(212) 555-0199", True),
+    ("PHONE_NUMBER", "212-555-0299", False),
+    ("PHONE_NUMBER", "020 7946 0321", False),
+    ("CREDIT_CARD", "4111 1111 1111 1111", False),
+])
+def test_reserved_example_values(category, value, reserved):
+    assert is_example_value(category, value) is reserved
+
+
+def _span(text, name):
+    start = text.index(name)
+    return Span(start, start + len(name))
+
+
+def test_a_name_in_the_persons_own_message_is_theirs():
+    assert used_by_the_person("Marcus Reed", "my brother marcus has cancer")
+    assert not used_by_the_person("Marcus Reed", "my brother has cancer")
+    assert not used_by_the_person("Al", "al is my friend")  # words under three letters are too common
+
+
+def test_identifier_tie_needs_the_same_record():
+    text = "Anna Lindqvist, email anna@telia.se"
+    ident = _span(text, "anna@telia.se")
+    assert is_private(text, _span(text, "Anna Lindqvist"), [ident])
+    far = "Anna Lindqvist wrote the report.\n\nQuestions go to desk@telia.se"
+    assert not is_private(far, _span(far, "Anna Lindqvist"), [_span(far, "desk@telia.se")])
+
+
+@pytest.mark.parametrize("text, name, private", [
+    ("My neighbour Karen Whitfield was diagnosed with HIV.", "Karen Whitfield", True),
+    ("Karen Whitfield, my colleague, has a criminal record.", "Karen Whitfield", True),
+    ("Patient: Omar Haddad, on medication for epilepsy.", "Omar Haddad", True),
+    ("John Baxter, 42, is being treated for depression.", "John Baxter", True),
+    # no private cue: a sensitive fact about a bare name may be anyone's, often a public figure's
+    ("Karen Whitfield was diagnosed with HIV.", "Karen Whitfield", False),
+    # public signals beat a private cue
+    ("Our patient Freddie Mercury, the singer, was diagnosed with AIDS.", "Freddie Mercury", False),
+    ("Alan Turing (1912-1954) was convicted in 1952.", "Alan Turing", False),
+    # a private cue without a sensitive fact
+    ("My neighbour Karen Whitfield bakes great bread.", "Karen Whitfield", False),
+])
+def test_sensitive_fact_about_a_private_person(text, name, private):
+    assert is_private(text, _span(text, name), []) is private
+
+
+def test_the_guard_imports_without_transformers_or_torch():
+    code = ("import sys; import guardrails.pii; "
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_torch_still_imports_after_presidio():
+    pytest.importorskip("torch")
+    code = "import guardrails.pii, torch; print(torch.tensor([1]).sum().item())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "1"
