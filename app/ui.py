@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass
 
 import gradio as gr
 
-from app.display import inert_messages
+from app.console.roles import refusal
+from app.display import shown_messages
 from app.limits import ChatLimits, too_fast_message
-from app.service import ChatService, ChatSession, InputError
 from app.review_tab import review_tab
+from app.security import GuardedBlocks
+from app.service import ChatService, ChatSession, InputError
 from review.queue import ReviewQueue
 from review.retry import StorageError
 
@@ -66,12 +67,13 @@ def theme() -> gr.themes.Base:
 
 def build_ui(chat: ChatService, queue: ReviewQueue, auth, info: AppInfo, explain=None) -> gr.Blocks:
     # No analytics: the app makes no network calls of its own (tests/robustness/test_server.py, run offline).
-    with gr.Blocks(title="Guarded Chat", analytics_enabled=False) as demo:
+    # GuardedBlocks: no run history in the browser, a Content-Security-Policy, one-time export downloads.
+    with GuardedBlocks(title="Guarded Chat", analytics_enabled=False) as demo:
         with gr.Tab("Chat"):
             _chat_tab(chat, info)
         with gr.Tab("Review"):
-            gr.Markdown(_models_banner(info), elem_id="models-banner")
-            review_tab(queue, auth, info, explain)
+            # The models and policy are shown to moderators once signed in (app/console/signin.py).
+            demo.console = review_tab(queue, auth, info, explain, demo.downloads)
     return demo
 
 
@@ -109,7 +111,8 @@ def report_reply(chat: ChatService, state: ChatSession | None, reply_number, rea
 def _chat_tab(chat: ChatService, info: AppInfo) -> None:
     gr.Markdown(transparency_notice(info), elem_id="notice")
     session = gr.State(None)
-    # Markdown off and every message escaped (app/display.py): no markup from a person or the model runs or loads.
+    # The Chatbot's own markdown is off: app/display.py escapes a person's messages and renders a reply's
+    # markdown without images, links or raw HTML, so no markup from a person or the model runs or loads.
     chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chatbot", buttons=["copy", "copy_all"],
                          feedback_options=(REPORT_OPTION,), render_markdown=False)
     with gr.Row():
@@ -132,19 +135,21 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
             wait = info.chat_limits.check(getattr(request, "session_hash", None),
                                           request.client.host if request and request.client else None)
             if wait:
-                raise gr.Error(too_fast_message(wait), title="Message not sent")
+                raise refusal(too_fast_message(wait), title="Message not sent")
         try:
             stream = chat.respond(state, text)
             first = next(stream)  # validation happens here, before anything is recorded
         except (InputError, StorageError) as exc:
-            raise gr.Error(str(exc), title="Message not sent") from None
+            raise refusal(str(exc), title="Message not sent") from None
         except Exception:
             log.exception("chat failed before the reply started")
             raise gr.Error("Something went wrong on our side; your message was not sent. Please try again.") from None
-        yield inert_messages(first), "", state
+        # The box is emptied once, when the message is taken; later updates leave it alone, so what the
+        # person types while the reply is written stays (it was wiped when the reply finished).
+        yield shown_messages(first), "", state
         try:
             for messages in stream:
-                yield inert_messages(messages), "", state
+                yield shown_messages(messages), gr.skip(), state
         except Exception:
             log.exception("chat failed while replying")
             raise gr.Error("Something went wrong while replying; nothing unchecked was shown. Please try again.") from None
@@ -155,7 +160,7 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
         except Exception:
             log.exception("poll for decisions failed")
             return gr.skip()
-        return inert_messages(state.messages()) if changed else gr.skip()
+        return shown_messages(state.messages()) if changed else gr.skip()
 
     # Generation is the heavy part: it alone is limited to CHAT_CONCURRENCY at once, so polls and
     # moderators' actions are not queued behind replies being written.
@@ -170,7 +175,7 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
         try:
             return report_reply(chat, state, number, reason), ""
         except InputError as exc:
-            raise gr.Error(str(exc), title="Not reported") from None
+            raise refusal(str(exc), title="Not reported") from None
         except Exception:
             log.exception("storing a report failed")
             raise gr.Error("Sorry, the report could not be stored just now. Please try again.") from None
@@ -189,16 +194,3 @@ def _chat_tab(chat: ChatService, info: AppInfo) -> None:
 
     report_send.click(report, [report_number, report_reason, session], [report_status, report_reason], api_name="report")
     chatbot.like(flagged, [session], None, api_name=False)
-
-
-def _models_banner(info: AppInfo) -> str:
-    lines = [f"**Chat model:** {info.chat_model}", f"**PII guard:** {info.pii_model}"]
-    if info.toxicity_fallback_reason:
-        lines.append(
-            f"⚠️ **Toxicity guard: {info.toxicity_model} (FALLBACK).** {html.escape(info.toxicity_fallback_reason)}. "
-            "Set DETOXIFY_CHECKPOINT and DETOXIFY_CONFIG_DIR, or allow downloads, to use detoxify."
-        )
-    else:
-        lines.append(f"**Toxicity guard:** {info.toxicity_model}")
-    lines.append(f"**Policy:** {info.policy}")
-    return "  \n".join(lines)

@@ -14,10 +14,10 @@ import csv
 import json
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -122,11 +122,14 @@ def export(engine: Engine, kind: str, fmt: str, path: str | Path, actor: str, **
     return ExportResult(path, n)
 
 
-def export_file(engine: Engine, kind: str, fmt: str, actor: str, directory: str | Path | None = None, **filters) -> Path:
-    """For the UI: write the export into a fresh temporary folder (or `directory`) and return its path."""
-    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="guarded-chat-export-"))
+def export_bytes(engine: Engine, kind: str, fmt: str, actor: str, **filters) -> tuple[str, bytes, int]:
+    """For the UI: (file name, content, rows). Written in a private temporary folder that is removed
+    before this returns, so no copy stays on disk; the caller hands the bytes to the one admin who asked."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return export(engine, kind, fmt, folder / f"{kind}-{stamp}.{fmt}", actor, **filters).path
+    name = f"{kind}-{stamp}.{fmt}"
+    with tempfile.TemporaryDirectory(prefix="guarded-chat-export-") as folder:
+        result = export(engine, kind, fmt, Path(folder) / name, actor, **filters)
+        return name, result.path.read_bytes(), result.rows
 
 
 def main(argv: list[str] | None = None) -> int:

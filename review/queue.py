@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
@@ -28,6 +28,7 @@ from review.tables import (
     ReviewItem,
     utcnow,
 )
+from review.traffic import Traffic
 
 SYSTEM = "system"  # the actor for entries the app writes by itself
 USER_REPORT = "user_report"  # the `guards` of an item a person reported: a reply that slipped through
@@ -120,6 +121,7 @@ class ReviewQueue:
         self.sealer = sealer
         self.claim_minutes = claim_minutes
         self.retries = retries
+        self.traffic = Traffic(engine, retries)  # checked replies and messages per hour, for the held share
 
     # -- the chat side -------------------------------------------------------------
 
@@ -336,6 +338,10 @@ class ReviewQueue:
             raise ValueError("the edited reply is empty; reject the item instead")
         outcome = ItemStatus.APPROVED if approve else ItemStatus.REJECTED
         now = utcnow()
+        reported = edited_reply is not None and getattr(self.get(item_id), "guards", None) == USER_REPORT
+        if reported:
+            raise ValueError("a reported reply was already shown to the person, so an edited version would never "
+                             "reach them; approve it (the reply was fine) or reject it (the guards should have held it)")
         with Session(self.engine) as s:
             changed = s.exec(
                 update(ReviewItem)
@@ -405,7 +411,8 @@ class ReviewQueue:
                 .where(ReviewItem.decided_at.is_not(None), ReviewItem.decided_at >= since)
                 .order_by(ReviewItem.decided_at.desc()).limit(1000)
             ).all()
-            d.hours_to_decision = [(_aware(b) - _aware(a)).total_seconds() / 3600 for a, b in recent]
+            # Never below 0: two app processes' clocks can differ by a little.
+            d.hours_to_decision = [max(0.0, (_aware(b) - _aware(a)).total_seconds() / 3600) for a, b in recent]
             share = defaultdict(lambda: [0, 0])
             for guards, status, n in s.exec(
                 select(ReviewItem.guards, ReviewItem.status, func.count())
@@ -422,7 +429,7 @@ class ReviewQueue:
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; they were written in UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

@@ -192,3 +192,27 @@ def install_append_only(connection) -> bool:
 
 
 event.listen(AuditEvent.__table__, "after_create", lambda _table, connection, **_kw: install_append_only(connection))
+
+
+# -- traffic: how many replies and messages were checked, and how many stopped ------------------
+
+
+class TrafficKind(str, Enum):
+    REPLY = "reply"  # a model's reply through the output guards
+    MESSAGE = "message"  # a person's message through the input checks
+
+
+class TrafficCount(SQLModel, table=True):
+    """Counts per hour of everything the guards checked, not only what they stopped, so the dashboard
+    can show the share of replies held and of messages refused (review/traffic.py).
+
+    One row per (hour, kind, reason): reason "" counts every checked text, "*" those held or refused,
+    "guard:category" (e.g. "pii:PHONE_NUMBER") each reason one was stopped for. No text is stored.
+    """
+
+    __tablename__ = "traffic_count"
+
+    hour: datetime = Field(primary_key=True)  # UTC, truncated to the hour
+    kind: str = Field(primary_key=True, max_length=16)
+    reason: str = Field(primary_key=True, max_length=120)
+    n: int = Field(default=0)

@@ -32,10 +32,15 @@ def sign_in(page, name: str, password: str) -> None:
     page.get_by_label("Moderator name").fill(name)
     page.get_by_label("Password").fill(password)
     page.locator("#mod-login").click()
-    page.get_by_text(f"Signed in as {name}.", exact=True).wait_for()
+    page.locator("#queue-counts").get_by_text("Signed in as").wait_for()
 
 
 def pick_option(page, dropdown: str, text: str) -> None:
     """Open a Gradio dropdown (by its elem_id selector) and click the first option containing `text`."""
     page.locator(f"{dropdown} input").click()
     page.get_by_role("option").filter(has_text=text).first.click()
+
+
+def pick_reason(page, reason: str = "false positive", dropdown: str = "#reason-code") -> None:
+    """Every decision needs its reason code picked (there is no default)."""
+    pick_option(page, dropdown, reason)

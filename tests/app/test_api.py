@@ -1,6 +1,8 @@
 """The running app driven through its Gradio API with gradio_client: real server, real model."""
 
 import concurrent.futures
+import html
+import re
 import time
 
 import pytest
@@ -12,10 +14,11 @@ from tests.app.servers import MODERATOR
 
 
 def text_of(message: dict) -> str:
+    """What the person reads: the message's HTML (app/display.py) without its tags."""
     content = message["content"]
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return html.unescape(re.sub(r"<br ?/?>", "\n", re.sub(r"</?(p|strong|em|ul|ol|li|code|pre|h\d)( [^>]*)?>", "", content)))
 
 
 def client(server) -> Client:

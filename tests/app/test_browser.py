@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from app.service import HELD_NOTICE
 from review.db import make_engine
 from review.queue import ReviewQueue
-from tests.app.browser import CHROMIUM, chromium, send_message, sign_in
+from tests.app.browser import CHROMIUM, chromium, pick_reason, send_message, sign_in
 from tests.app.servers import MODERATOR, wait_for_pending
 
 pytestmark = pytest.mark.skipif(
@@ -46,6 +46,7 @@ def test_moderator_approves_and_the_reply_appears_in_the_other_browser(servers):
         expect(mod.get_by_label("What the person wrote")).to_have_value(question)
         expect(mod.locator("#item-why")).to_contain_text("Why it was held")
         mod.locator("#decision-note textarea").fill("harmless")
+        pick_reason(mod)
         mod.locator("#approve").click()
         mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for()
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from app.service import HELD_NOTICE
 from review.db import make_engine
 from review.queue import ItemFilter, ReviewQueue
-from tests.app.browser import CHROMIUM, chromium, pick_option, send_message, sign_in
+from tests.app.browser import CHROMIUM, chromium, pick_option, pick_reason, send_message, sign_in
 from tests.app.servers import ADMIN, wait_for_pending
 
 pytestmark = pytest.mark.skipif(
@@ -78,6 +78,7 @@ def test_moderator_filters_claims_sees_highlights_edits_approves_and_finds_the_a
         edited = "That play was written by a famous English playwright around 1600."
         mod.locator("#edited-reply textarea").fill(edited)
         mod.locator("#decision-note textarea").fill("names are fine here, but keep it general")
+        pick_reason(mod, "acceptable in context")
         mod.locator("#approve-edited").click()
         expect(mod.locator("#decision-status")).to_contain_text(f"Item #{item.id} approved: the edited version was released")
 

@@ -1,11 +1,12 @@
 import csv
 import json
+import tempfile
 
 import pytest
 
 from guardrails.types import Action, Finding, GuardResult, Verdict
 from review import audit
-from review.export import DECISION_FIELDS, export, export_file
+from review.export import DECISION_FIELDS, export, export_bytes
 from review.export import main as export_main
 
 REPLY = "Write to jane.doe@example.com or call Jane Doe."
@@ -66,10 +67,14 @@ def test_audit_export_both_formats(engine, decided, tmp_path):
     assert json.loads(next(r for r in rows if r["action"] == "viewed")["detail"]) == {"seconds": 3}
 
 
-def test_export_file_for_the_ui(engine, decided):
-    path = export_file(engine, "decisions", "csv", actor="root")
-    assert path.exists() and path.name.startswith("decisions-") and path.suffix == ".csv"
-    assert len(path.read_text().splitlines()) == 3
+def test_the_uis_export_leaves_no_file_behind(engine, decided, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the private folder is made
+    name, data, rows = export_bytes(engine, "decisions", "csv", actor="root")
+    assert name.startswith("decisions-") and name.endswith(".csv") and rows == 2
+    assert len(data.decode().splitlines()) == 3
+    assert list(scratch.iterdir()) == []  # the file and its folder are gone once the bytes are read
 
 
 def test_bad_requests_are_clear(engine, tmp_path):

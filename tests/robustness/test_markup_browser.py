@@ -16,7 +16,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.app.browser import CHROMIUM, chromium, send_message, sign_in
+from tests.app.browser import CHROMIUM, chromium, pick_reason, send_message, sign_in
 from tests.app.servers import MODERATOR, wait_for_pending
 from tests.robustness.hostile import MARKUP
 from tests.robustness.test_server import store
@@ -95,6 +95,7 @@ def test_hostile_markup_from_the_person_and_in_a_released_reply_is_inert(figures
         expect(mod.get_by_label("What the person wrote")).to_have_value("Write a short greeting.")
         expect(mod.locator("#edited-reply textarea")).to_have_value(item.reply)
         mod.locator("#edited-reply textarea").fill(payload)
+        pick_reason(mod)
         mod.locator("#approve-edited").click()
         mod.locator("#decision-status").get_by_text(f"Item #{item.id} approved").wait_for(timeout=30_000)
 

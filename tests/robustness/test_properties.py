@@ -200,9 +200,9 @@ def test_the_queue_keeps_any_text_and_one_decision(figures, store, message, repl
         ids = {i.id for i in store.search(ItemFilter(status=None, text=piece), page_size=500).items}
         total = store.search(ItemFilter(status=None, text=piece), page_size=500).total
         assert item_id in ids or total > 500
-    from app.review_tab import _plain  # what the console stores of a moderator's typing
+    from app.console.text import plain  # what the console stores of a moderator's typing
 
-    store.decide(item_id, moderator, approve, _plain(note))
+    store.decide(item_id, moderator, approve, plain(note))
     with pytest.raises(AlreadyDecided):
         store.decide(item_id, "second", not approve)
     [outcome] = store.outcomes(conv, [item_id])
