@@ -91,3 +91,13 @@ def test_data_survives_reopening_the_database(database_url, queue):
     reopened = ReviewQueue(make_engine(database_url))
     assert [i.id for i in reopened.pending()] == [item_id]
     reopened.engine.dispose()
+
+
+def test_a_reported_reply_cannot_be_approved_as_an_edited_version(queue):
+    """It was already shown: an edit would never reach the person, so the queue says so (issue 22)."""
+    conv = queue.start_conversation()
+    message = queue.record(conv, "assistant", "A reply the person saw.")
+    item_id = queue.report(conv, message, "q", "A reply the person saw.", "wrong")
+    with pytest.raises(ValueError, match="already shown to the person"):
+        queue.decide(item_id, "alice", True, edited_reply="Something else.")
+    assert queue.decide(item_id, "alice", True, reason_code="false positive").outcome == "approved"
