@@ -62,16 +62,16 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    from app.config import Settings
-    from app.main import build_input_guards, build_policy
     from guardrails.vault import Vault
+    from wiring.build import build_all_guards
+    from wiring.settings import Settings
 
     settings = Settings.from_env()
-    policy, _ = build_policy(settings)
-    inputs = build_input_guards(settings, policy)
+    checks = build_all_guards(settings)
+    policy, inputs = checks.output, checks.input
     # The same text is scored again and again here; the guard's memory of chunk scores would answer
     # from memory and hide the model's cost, so it is off (a streaming reply does reuse it).
-    policy.guards[0].cache_size = 0
+    policy.guard("toxicity").cache_size = 0
     rows = []
     for tokens in (25, 100, 400):
         text = reply_of(tokens)
@@ -81,7 +81,7 @@ def main() -> None:
                 runtime = getattr(guard, "model", None) and getattr(guard.model, "runtime", None)
                 label = f"{guard.model_name}" + (f", {runtime}" if runtime else "")
                 rows.append((f"  {guard.name} alone ({label})", guard.scan, text))
-            if getattr(policy.guards[0].model, "runtime", None) == "onnx":  # the reference, in the same run
+            if getattr(policy.guard("toxicity").model, "runtime", None) == "onnx":  # the reference, in the same run
                 from guardrails.toxicity import ToxicityGuard
                 from guardrails.toxicity_minilm import MiniLMToxicityModel
 
@@ -91,7 +91,7 @@ def main() -> None:
             # guardrails/spacy_speed.py. Its guard leaves OpenBLAS's thread limit as the app set it.
             from guardrails.pii import PIIGuard
 
-            shipped = PIIGuard(policy.guards[1].entities, settings.spacy_model or None, matmul="blis", lookup_ruler=False)
+            shipped = PIIGuard(policy.guard("pii").entities, settings.spacy_model or None, matmul="blis", lookup_ruler=False)
             rows.append(("  pii alone, spaCy as shipped (reference)", shipped.scan, text))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))

@@ -225,9 +225,9 @@ def resummarise(out: Path, card) -> int:
 def load_model(settings, temperature: float | None, max_new_tokens: int | None):
     """The chat engine the app would run (embedded, Hugging Face, llama.cpp or OpenAI-compatible, from
     ENGINE / MODEL_ID / OPENAI_*), with the probe's sampling settings."""
-    from app.main import build_chat_model
+    from wiring.build import build_chat_model
 
-    return build_chat_model(settings, threads=settings.number("torch_threads", int), temperature=temperature,
+    return build_chat_model(settings, threads=settings.torch_threads, temperature=temperature,
                             max_new_tokens=max_new_tokens)
 
 
@@ -266,12 +266,12 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    from app.config import Settings
-    from app.main import build_policy
+    from wiring.build import build_output_policy
+    from wiring.settings import Settings
 
     try:
         settings = Settings.from_env()
-        policy, _ = build_policy(settings)
+        policy = build_output_policy(settings)
         model = load_model(settings, args.temperature, args.max_new_tokens)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -159,15 +159,10 @@ def scan_texts(texts, policy, queue, counts) -> dict:
 
 def open_queue():
     """The app's review queue on DATABASE_URL, with its sealer, as app/main.py builds it."""
-    from app.config import Settings
-    from review.crypto import Sealer
-    from review.db import default_database_url, make_engine
-    from review.queue import ReviewQueue
+    from wiring.build import build_queue
+    from wiring.settings import Settings
 
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url or None, settings.number("database_pool_size", int))
-    sealer = Sealer.from_settings(settings.review_encryption_key, settings.database_url or default_database_url())
-    return ReviewQueue(engine, sealer, claim_minutes=settings.number("claim_minutes"))
+    return build_queue(Settings.from_env())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,18 +183,19 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    from app.config import Settings
-    from app.main import build_policy
+    from wiring.build import build_guards, build_output_policy, toxicity_fallback
+    from wiring.settings import Settings
 
     try:
         settings = Settings.from_env()
         queue = open_queue() if args.enqueue else None
-        policy, fallback = build_policy(settings)
+        guards = build_guards(settings, ["toxicity", "pii"])
+        policy, fallback = build_output_policy(settings, guards), toxicity_fallback(guards)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if fallback:
-        print(f"note: {fallback}; using {policy.guards[0].model_name}", file=sys.stderr)
+        print(f"note: {fallback}; using {policy.guard('toxicity').model_name}", file=sys.stderr)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
         counts = scan_file(args.input, args.output, policy, args.text_field, queue, progress=not args.no_progress)

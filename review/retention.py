@@ -80,9 +80,9 @@ def purge(engine: Engine, days: float, actor: str = "retention", dry_run: bool =
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.config import Settings
-    from review.db import make_engine
     from review.users import cli_actor
+    from wiring.build import open_database
+    from wiring.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m review.retention", description="Purge decided items older than N days (uses DATABASE_URL).")
     parser.add_argument("--days", type=float, default=None, help="default: RETENTION_DAYS")
@@ -90,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        days = args.days if args.days is not None else settings.number("retention_days")
+        days = args.days if args.days is not None else settings.retention_days
         if days <= 0 and args.days is None:
             print("RETENTION_DAYS is 0 (keep everything); pass --days N to purge anyway", file=sys.stderr)
             return 2
-        report = purge(make_engine(settings.database_url or None), days, cli_actor(), args.dry_run)
+        report = purge(open_database(settings), days, cli_actor(), args.dry_run)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

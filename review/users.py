@@ -198,8 +198,8 @@ def cli_actor() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.config import Settings
-    from review.db import make_engine
+    from wiring.build import open_database
+    from wiring.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m review.users", description="Manage moderator accounts (uses DATABASE_URL).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.from_env()
-        users = Users(make_engine(settings.database_url or None), settings.number("password_scrypt_n", int),
-                      settings.number("password_min_chars", int))
+        users = Users(open_database(settings), settings.password_scrypt_n, settings.password_min_chars)
         actor = cli_actor()
         if args.command == "add":
             user = users.add(args.name, args.role, _read_password(args.password_stdin), actor)

@@ -248,9 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from app.config import Settings
     from guardrails.toxicity_minilm import MiniLMToxicityModel
     from review.db import make_engine
+    from wiring.settings import Settings
 
     try:
         settings = Settings.from_env()
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         report = learn(engine, tox, dev, target_epsilon=args.target_epsilon, delta=args.delta, epochs=args.epochs,
                        batch_size=args.batch_size, max_grad_norm=args.max_grad_norm, lr=args.lr,
                        heldback_share=args.heldback, tolerance=args.tolerance,
-                       threshold=settings.number("toxicity_threshold"), seed=args.seed,
+                       threshold=settings.toxicity_threshold, seed=args.seed,
                        log=lambda m: print(m, file=sys.stderr))
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -68,8 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    from app.config import Settings
-    from app.main import build_policy
     from guardrails.evaluate import read_labelled_csv
     from review.db import make_engine
     from review.queue import ReviewQueue
@@ -80,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     _, texts, labels = read_labelled_csv(str(args.data), args.text_col, args.label_col, args.positive, where=args.where)
     rows = list(zip(texts, labels.astype(int).tolist()))
     random.Random(args.seed).shuffle(rows)
-    policy, _ = build_policy(Settings.from_env())
+    from wiring.build import build_output_policy
+    from wiring.settings import Settings
+
+    policy = build_output_policy(Settings.from_env())
     counts = simulate(ReviewQueue(make_engine(args.database_url)), policy, rows[: args.limit], args.report_share, seed=args.seed)
     print(counts)
     return 0

@@ -16,7 +16,7 @@ RECORDS = [
     json.dumps({"id": "clean", "user": "Capital of France?", "reply": "The capital of France is Paris."}),
     json.dumps({"id": "toxic", "reply": "You are a worthless idiot and everyone hates you."}),
     "{this is not json",
-    json.dumps({"id": "pii", "text": "Sure, write to her at maria.gonzalez@example.com today."}),
+    json.dumps({"id": "pii", "text": "Sure, write to her at maria.gonzalez@mailbox.org today."}),
     json.dumps({"id": "no-text", "score": 3}),
     json.dumps({"id": "conv", "messages": [
         {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"},
@@ -52,7 +52,7 @@ def test_every_record_gets_a_verdict_and_bad_lines_are_reported(input_file, tmp_
     assert pii["action"] == "hold" and "pii" in pii["fired"]
     spans = [f for r in pii["results"] if r["guard"] == "pii" for f in r["findings"]]
     email = next(f for f in spans if f["category"] == "EMAIL_ADDRESS")
-    assert "maria.gonzalez@example.com" == json.loads(RECORDS[3])["text"][email["start"]:email["end"]]
+    assert "maria.gonzalez@mailbox.org" == json.loads(RECORDS[3])["text"][email["start"]:email["end"]]
     conv = rows[6]
     assert [t["message"] for t in conv["turns"]] == [1, 3]
     assert conv["turns"][0]["action"] == "allow" and conv["turns"][1]["action"] == "hold"
@@ -91,7 +91,7 @@ def test_enqueue_puts_held_records_into_the_review_queue(input_file, tmp_path, p
     rows = read(out)
     assert {rows[2]["item_id"], rows[4]["item_id"], rows[6]["turns"][1]["item_id"]} == {i.id for i in pending}
     pii_item = queue.get(rows[4]["item_id"])
-    assert "maria.gonzalez@example.com" not in pii_item.reply and "[EMAIL_ADDRESS]" in pii_item.reply
+    assert "maria.gonzalez@mailbox.org" not in pii_item.reply and "[EMAIL_ADDRESS]" in pii_item.reply
     assert queue.get(rows[6]["turns"][1]["item_id"]).user_message == "Insult me"
 
 

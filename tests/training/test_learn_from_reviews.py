@@ -42,15 +42,15 @@ def test_decisions_become_labels_from_the_redacted_text_only(database_url, polic
         assert verdict.held, reply
         return queue.hold(conv, "q", reply, verdict), verdict
 
-    toxic_pii, v = held("You stupid worthless idiot, email me at jo.smith@example.com and I will hurt you.")
+    toxic_pii, v = held("You stupid worthless idiot, email me at jo.smith@mailbox.org and I will hurt you.")
     assert {"toxicity", "pii"} <= set(v.fired)
     queue.decide(toxic_pii, "alice", approve=False, reason_code="toxic")
     harmless, v = held("You beautiful idiot, you did it!")  # affection, not abuse: the guard fires; the moderator approves
     queue.decide(harmless, "alice", approve=True, reason_code="false positive")
-    pii_only, v = held("Call Maria Gonzalez on 212-555-0187.")
+    pii_only, v = held("Call Maria Gonzalez on 212-555-2187.")
     assert v.fired == ["pii"]
     queue.decide(pii_only, "alice", approve=False, reason_code="personal data")
-    for_pii, _ = held("You idiot, her address is jo.smith@example.com.")
+    for_pii, _ = held("You idiot, her address is jo.smith@mailbox.org.")
     queue.decide(for_pii, "alice", approve=False, reason_code="personal data")
     held("You are a moron.")  # still pending: no label yet
     message = queue.record(conv, "assistant", "People like you should be locked up, loser.")
@@ -61,8 +61,8 @@ def test_decisions_become_labels_from_the_redacted_text_only(database_url, polic
     assert set(examples) == {toxic_pii, harmless, reported}
     assert (examples[toxic_pii].label, examples[harmless].label, examples[reported].label) == (1, 0, 1)
     assert examples[reported].source == "user_report"
-    assert "jo.smith@example.com" not in examples[toxic_pii].text and "[EMAIL_ADDRESS]" in examples[toxic_pii].text
-    assert queue.reveal(toxic_pii, "alice", "test").count("jo.smith@example.com") == 1  # the original exists, sealed
+    assert "jo.smith@mailbox.org" not in examples[toxic_pii].text and "[EMAIL_ADDRESS]" in examples[toxic_pii].text
+    assert queue.reveal(toxic_pii, "alice", "test").count("jo.smith@mailbox.org") == 1  # the original exists, sealed
 
 
 def test_the_features_and_head_score_exactly_as_the_shipped_model(tox_model):
