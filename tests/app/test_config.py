@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings, documented_variables
+from wiring.settings import Settings, documented_variables
 from app.ui import AppInfo, build_ui
 from guardrails.types import Action
 from review.auth import ModeratorAuth
@@ -17,8 +17,8 @@ INFO = AppInfo("chat", "alt-profanity-check", "detoxify could not load", "presid
 
 def test_defaults_are_valid_and_typed():
     s = Settings.from_env({})
-    assert s.number("toxicity_threshold") == 0.5
-    assert s.action("pii_action") is Action.HOLD
+    assert s.toxicity_threshold == 0.5
+    assert s.pii_action is Action.HOLD
     assert s.moderators == ""  # no default password
 
 
@@ -26,7 +26,7 @@ def test_defaults_are_valid_and_typed():
     ({"TOXICITY_THRESHOLD": "high"}, "TOXICITY_THRESHOLD must be a float"),
     ({"PII_ACTION": "delete"}, "PII_ACTION must be one of allow, redact, hold"),
     ({"TOXICITY_ACTION": "redact"}, "TOXICITY_ACTION cannot be 'redact'"),
-    ({"MAX_NEW_TOKENS": "1.5"}, "MAX_NEW_TOKENS must be a int"),
+    ({"MAX_NEW_TOKENS": "1.5"}, "MAX_NEW_TOKENS must be an int"),
     ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be at least 1"),
     ({"QUEUE_MAX_SIZE": "-1"}, "QUEUE_MAX_SIZE must be 0"),
 ])
@@ -101,7 +101,7 @@ def test_bad_console_settings_fail_with_a_clear_message(env, message):
 
 
 def test_console_start_up_syncs_accounts_and_purges(tmp_path):
-    from app.main import build_console
+    from wiring.build import build_console
     from review import audit
 
     db = tmp_path / "c.db"

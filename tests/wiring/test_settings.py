@@ -1,0 +1,52 @@
+"""The typed settings: one list, validated with messages that name the variable, documented from itself."""
+
+from pathlib import Path
+
+import pytest
+
+from guardrails.types import Action
+from wiring.settings import END, START, Settings, documented_variables, markdown_table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_values_are_typed_from_the_environment():
+    s = Settings.from_env({"MAX_NEW_TOKENS": "64", "TOXICITY_THRESHOLD": "0.7", "PII_ACTION": "Redact",
+                           "REASON_CODES": "spam, other ,", "PII_ENTITY_ACTIONS": "person=hold, PHONE_NUMBER=redact"})
+    assert s.max_new_tokens == 64 and s.toxicity_threshold == 0.7 and s.pii_action is Action.REDACT
+    assert s.reason_codes == ["spam", "other"]
+    assert s.pii_entity_actions == {"PERSON": Action.HOLD, "PHONE_NUMBER": Action.REDACT}
+    defaults = Settings.from_env({})
+    assert defaults.max_new_tokens == 256 and defaults.moderators == "" and "PERSON" in defaults.pii_entities
+
+
+def test_the_process_environment_is_read_when_none_is_given(monkeypatch):
+    monkeypatch.setenv("CLAIM_MINUTES", "3.5")
+    assert Settings.from_env().claim_minutes == 3.5
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"INJECTION_THRESHOLD": "1.5"}, "INJECTION_THRESHOLD must be at most 1; not '1.5'"),
+    ({"GUARD_TIMEOUT_S": "0"}, "GUARD_TIMEOUT_S must be more than 0; not '0'"),
+    ({"INPUT_PII": "mask"}, "INPUT_PII must be 'replace' or 'off'; not 'mask'"),
+    ({"PII_ENTITY_ACTIONS": "PERSON"}, "PII_ENTITY_ACTIONS: write each entry as ENTITY=action"),
+    ({"PII_ENTITY_ACTIONS": "PERSON=shred"}, "PII_ENTITY_ACTIONS must be one of allow, redact, hold; not 'shred'"),
+    ({"TOXICITY_MODEL": "perspective"}, "TOXICITY_MODEL must be one of detoxify, minilm, profanity-check"),
+])
+def test_a_bad_value_names_the_variable_and_what_it_must_be(env, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Settings.from_env(env)
+
+
+def test_each_setting_is_its_variable_in_capitals_with_help():
+    names = [name for name, _, _ in documented_variables()]
+    assert names == [n.upper() for n in Settings.model_fields] and len(set(names)) == len(names)
+    assert all(meaning for _, _, meaning in documented_variables())
+
+
+def test_the_configuration_page_is_generated_from_the_settings():
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    generated = page.split(START, 1)[1].split(END, 1)[0].strip()
+    assert generated == markdown_table().strip(), (
+        "docs/configuration.md is out of step with wiring/settings.py: run "
+        "`.venv/bin/python -m wiring.settings --write docs/configuration.md`")
