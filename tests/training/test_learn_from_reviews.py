@@ -12,9 +12,8 @@ from review.crypto import Sealer, generate_key
 from review.db import make_engine
 from review.queue import ReviewQueue
 from training.learn_from_reviews import features, learn, load_decisions, main, no_worse, scores
+from tests.shared_data import DATA, require
 from training.simulated_reviews import simulate
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +25,7 @@ def tox_model() -> MiniLMToxicityModel:
 def convabuse(split: str, n: int, seed: int = 0):
     import pandas as pd
 
+    require("convabuse.csv")
     frame = pd.read_csv(DATA / "convabuse.csv").query("split == @split")
     # Both classes in every sample, so AUC is defined.
     frame = pd.concat([frame[frame.label == 1].sample(n // 3, random_state=seed),
@@ -120,6 +120,7 @@ def test_too_few_decisions_is_a_clear_error(engine, tox_model):
 def test_command_promotes_only_when_no_worse_and_the_promoted_weights_load(reviewed, tmp_path, capsys, monkeypatch):
     url, _ = reviewed
     monkeypatch.setenv("TOXICITY_MODEL", "minilm")
+    require("convabuse.csv")
     common = ["--database-url", url, "--dev", str(DATA / "convabuse.csv"), "--epochs", "2", "--target-epsilon", "1"]
 
     refused = tmp_path / "refused"
