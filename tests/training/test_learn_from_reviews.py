@@ -1,7 +1,6 @@
 """Learning from moderators' decisions with DP-SGD: real guards, real review queue and database, real Opacus."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
