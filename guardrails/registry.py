@@ -86,7 +86,9 @@ def _build_pii(settings) -> Guard:
     from guardrails.pii import PIIGuard
 
     return PIIGuard(list(settings.pii_entities), settings.spacy_model or None, settings.spacy_matmul,
-                    settings.spacy_blas_threads)
+                    settings.spacy_blas_threads, private_names=settings.pii_private_names,
+                    tie_threshold=settings.pii_threshold, tie_reach=settings.pii_tie_reach,
+                    allow_example_values=settings.pii_allow_example_values, plain_markdown=settings.pii_plain_markdown)
 
 
 def pii_rule(settings) -> Rule:

@@ -90,6 +90,19 @@ class Settings(BaseModel):
         {}, "per entity type, what a finding does, as ENTITY=hold|redact|allow, comma-separated; entries replace the "
         "defaults (" + ", ".join(f"{k}={v}" for k, v in getattr(_pii, "DEFAULT_ENTITY_ACTIONS", {}).items())
         + "); types in neither take PII_ACTION", "guards")
+    pii_private_names: bool = setting(
+        True, "report a name tied to a direct identifier (within PII_TIE_REACH characters) or to sensitive facts about a "
+        "private person (health, sexuality, religion, criminal record, finances...) as PERSON_PRIVATE, which holds; a name "
+        "the person wrote themselves is never private. false = every name is PERSON", "guards")
+    pii_tie_reach: int = setting(80, "characters between a name and a direct identifier for the name to count as tied to it",
+                                 "guards", ge=0)
+    pii_allow_example_values: bool = setting(
+        True, "let values reserved for examples and documentation pass (example.com/.org/.net and .test addresses, "
+        "555-0100 to 555-0199 numbers, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32): they identify no one "
+        "and assistant replies fill templates with them", "guards")
+    pii_plain_markdown: bool = setting(
+        True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "
+        "out, at the same offsets, so markup neither makes words look like names nor hides an identifier", "guards")
     pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
     pii_action: ActionName = setting(Action.HOLD, 'what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow', 'guards')
     injection_threshold: float = setting(0.5, "the prompt-injection guard flags a person's message scoring at or above this", 'guards', ge=0, le=1)
@@ -196,6 +209,8 @@ def _explain(exc: ValidationError) -> str:
         what = "an int (a whole number)"
     elif kind in ("float_parsing", "float_type"):
         what = "a float (a number)"
+    elif kind in ("bool_parsing", "bool_type"):
+        what = "true or false"
     elif kind == "greater_than_equal":
         what = "0 or more" if ctx["ge"] == 0 else f"at least {ctx['ge']:g}"
     elif kind == "greater_than":
@@ -228,6 +243,8 @@ def documented_variables() -> list[tuple[str, str, str]]:
 def _as_env(value: Any) -> str:
     if isinstance(value, Action):
         return value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     if isinstance(value, dict):

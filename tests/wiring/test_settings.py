@@ -50,3 +50,20 @@ def test_the_configuration_page_is_generated_from_the_settings():
     assert generated == markdown_table().strip(), (
         "docs/configuration.md is out of step with wiring/settings.py: run "
         "`.venv/bin/python -m wiring.settings --write docs/configuration.md`")
+
+
+def test_switches_read_true_and_false_in_the_usual_spellings():
+    assert Settings.from_env({"PII_PLAIN_MARKDOWN": "off", "PII_PRIVATE_NAMES": "0"}).pii_plain_markdown is False
+    assert Settings.from_env({"PII_ALLOW_EXAMPLE_VALUES": "yes"}).pii_allow_example_values is True
+    with pytest.raises(ValueError, match="PII_PLAIN_MARKDOWN must be true or false; not 'maybe'"):
+        Settings.from_env({"PII_PLAIN_MARKDOWN": "maybe"})
+
+
+def test_the_pii_rule_takes_the_per_entity_defaults_and_the_settings_overrides():
+    from guardrails.registry import pii_rule
+
+    rule = pii_rule(Settings.from_env({"PII_ENTITY_ACTIONS": "PHONE_NUMBER=redact", "PII_ACTION": "hold"}))
+    assert rule.for_category("PERSON") == (0.5, Action.ALLOW)  # a name on its own is only recorded
+    assert rule.for_category("PERSON_PRIVATE")[1] is Action.HOLD
+    assert rule.for_category("PHONE_NUMBER")[1] is Action.REDACT
+    assert rule.for_category("SOMETHING_NEW")[1] is Action.HOLD  # types in neither table take PII_ACTION
