@@ -258,7 +258,7 @@ def pii_row(row: dict, index: int) -> tuple[str, list[tuple[int, int, str]]]:
             try:
                 raw = ast.literal_eval(raw)
             except (ValueError, SyntaxError):
-                raise SystemExit(f"record {index}: its span list is a string that is neither JSON nor a Python list")
+                raise SystemExit(f"record {index}: its span list is a string that is neither JSON nor a Python list") from None
     spans = []
     for span in raw:
         try:
@@ -266,7 +266,8 @@ def pii_row(row: dict, index: int) -> tuple[str, list[tuple[int, int, str]]]:
             end = span["end_position"] if "end_position" in span else span["end"]
             kind = next(span[k] for k in ("entity_type", "label", "type") if k in span)
         except (KeyError, StopIteration, TypeError):
-            raise SystemExit(f"record {index}: a span needs entity_type/label and start(_position)/end(_position): {span!r}")
+            raise SystemExit(
+                f"record {index}: a span needs entity_type/label and start(_position)/end(_position): {span!r}") from None
         spans.append((int(start), int(end), gold_entity(kind)))
     return text, spans
 
@@ -283,7 +284,7 @@ def cmd_pii(args) -> dict:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
                     raise SystemExit(f"{args.data}: line {number} is not JSON ({exc.msg}); expected a JSON list "
-                                     "or one JSON record per line")
+                                     "or one JSON record per line") from None
     if isinstance(rows, dict):  # JSON Lines with a single record
         rows = [rows]
     # A fixed split by index: tune recognizers on the even rows, report the odd ones as a check.

@@ -67,7 +67,7 @@ def fairness_metrics(labels, flagged, groups) -> dict:
     labels = np.asarray(labels, dtype=bool)
     flagged = np.asarray(flagged, dtype=bool)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # group -> [non-toxic rows, false positives]
-    for is_toxic, is_flagged, group in zip(labels, flagged, groups):
+    for is_toxic, is_flagged, group in zip(labels, flagged, groups, strict=True):
         if not is_toxic:
             counts[group][0] += 1
             counts[group][1] += int(is_flagged)
@@ -95,7 +95,7 @@ def span_metrics(gold, found, gold_any=None) -> dict:
 
     per_entity: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # type -> [gold spans, found]
     hit_gold = total_gold = good_found = total_found = 0
-    for gold_spans, found_spans, any_spans in zip(gold, found, gold_any):
+    for gold_spans, found_spans, any_spans in zip(gold, found, gold_any, strict=True):
         for g in gold_spans:
             hit = any(overlaps(g, f) for f in found_spans)
             per_entity[g[2]][0] += 1

