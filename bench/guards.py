@@ -119,7 +119,7 @@ def main() -> None:
           f"with the start-up objects frozen, as the app does: {frozen:.1f} ms")
 
     batch = [reply_of(100)] * 64
-    tox = policy.guards[0]
+    tox = policy.guard("toxicity")
     started = time.perf_counter()
     tox.risks(batch)
     print(f"batch throughput, toxicity guard: {len(batch) / (time.perf_counter() - started):.0f} replies/s (64 x 100 tokens)")
