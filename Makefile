@@ -1,16 +1,21 @@
 # The two commands in the README: `make run` and `make test`. Everything else is a helper.
+# `make test-fast` is the quick subset for while you work: no browser, PostgreSQL, llama.cpp or app processes.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test chromium postgresql llama migration screenshots evaluate bench bench-speed robustness clean model-card bias-probe energy learn-demo
+.PHONY: run test test-fast chromium postgresql llama migration screenshots evaluate bench bench-speed robustness clean model-card bias-probe energy learn-demo
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
 
 test: $(VENV)/.dev chromium postgresql llama  ## set up and run the whole test suite (no network needed but the package registries)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest
+
+# Markers in pytest.ini; tests/conftest.py sorts tests by the fixtures they use.
+test-fast: $(VENV)/.dev  ## the tests that need no browser, PostgreSQL, llama.cpp build or app process (a few minutes)
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -m "not browser and not postgres and not llama and not slow"
 
 $(VENV)/.app: requirements.txt requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +43,10 @@ postgresql:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql >/dev/null; }
 
-# A real OpenAI-compatible server for the tests (and llama.cpp's speed for bench/decode.py), in its own
-# venv so the app's install stays free of it. The first build compiles llama.cpp (6+ minutes); pip keeps
-# the wheel in its cache, so later installs take seconds.
+# A real OpenAI-compatible server for the ENGINE=openai tests (and llama.cpp's speed for bench/decode.py),
+# in its own venv so the app's install stays free of it. The first build compiles llama.cpp (6+ minutes;
+# no prebuilt wheel installs on Debian 12's glibc); pip keeps the wheel in its cache, so later installs
+# take seconds. Only `make test` and `make bench-speed` need it, not `make run` or `make test-fast`.
 LLAMA_VENV := .venv-llama
 llama: $(LLAMA_VENV)/.installed
 $(LLAMA_VENV)/.installed: requirements-llama.txt

@@ -98,7 +98,7 @@ def probe(model, policy, items, samples: int, seed: int = 0, progress: bool = Tr
                 s = seed * 1_000_003 + i * 1_009 + k
                 torch.manual_seed(s)
                 try:
-                    text = "".join(model.stream([{"role": "user", "content": prompt}])).strip()
+                    text = "".join(model.stream([{"role": "user", "content": prompt}], seed=s)).strip()
                     error = None
                 except Exception as exc:  # a failed generation is recorded, not fatal to a long run
                     text, error = "", f"{type(exc).__name__}: {exc}"[:300]

@@ -1,7 +1,8 @@
 """Optional engine: llama.cpp (llama-cpp-python) running a GGUF model in-process (ENGINE=llama-cpp).
 
 The prompt is rendered with the model's Hugging Face tokenizer and chat template, so trimming and
-formatting are the same as the other engines'; llama.cpp only decodes.
+formatting are the same as the other engines'; llama.cpp only decodes. llama-cpp-python compiles
+llama.cpp when installed (6+ minutes), so it is not among the app's requirements.
 """
 
 from __future__ import annotations
@@ -10,20 +11,22 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 
-from models.chat import ChatModel, GenerationSettings, ModelError, resolve_model
+from models.chat import BaseChatEngine, Emit, GenerationSettings, display_name, resolve_model
 
 log = logging.getLogger(__name__)
 
 
-class LlamaCppChatModel(ChatModel):
+class LlamaCppChatModel(BaseChatEngine):
     def __init__(self, llm, tokenizer, name: str, settings: GenerationSettings):
         self.model = llm
         self.tokenizer = tokenizer
         self.name = name
         self.settings = settings
-        self.context_tokens = min(settings.context_tokens, llm.n_ctx())
+        self.context_tokens = min(settings.context_tokens, self._context_limit())
+
+    def _context_limit(self) -> int:
+        return self.model.n_ctx()
 
     @classmethod
     def load(cls, model_id: str = "", gguf_file: str = "", settings: GenerationSettings | None = None,
@@ -39,27 +42,30 @@ class LlamaCppChatModel(ChatModel):
         tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=gguf)
         llm = Llama(model_path=os.path.join(source, gguf), n_ctx=settings.context_tokens,
                     n_threads=threads or None, verbose=False)
-        name = ("SmolLM2-135M-Instruct, embedded Q4_1 GGUF" if not model_id else f"{os.path.basename(source)}/{gguf}") + ", llama.cpp"
+        name = display_name(model_id, source, gguf) + ", llama.cpp"
         log.info("chat model %s loaded in %.1fs", name, time.perf_counter() - started)
         return cls(llm, tokenizer, name, settings)
 
-    def stream(self, history: list[dict], stop: threading.Event | None = None) -> Iterator[str]:
-        stop = stop or threading.Event()
-        prompt = self.tokenizer.apply_chat_template(self.build_prompt(history), add_generation_prompt=True, tokenize=False)
+    def _prompt_tokens(self, messages: list[dict]) -> int:
+        encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        return len(encoded["input_ids"])
+
+    def _tail(self, text: str, tokens: int) -> str:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokenizer.decode(ids[-tokens:])
+
+    def _generate(self, messages: list[dict], emit: Emit, stop: threading.Event, seed: int | None) -> None:
+        prompt = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         s = self.settings
+        chunks = self.model.create_completion(
+            prompt, max_tokens=s.max_new_tokens, temperature=s.temperature, top_p=s.top_p if s.temperature > 0 else 1.0,
+            top_k=0 if s.temperature > 0 else 1, repeat_penalty=s.repetition_penalty, stream=True,
+            **({"seed": seed} if seed is not None else {}),
+        )
         try:
-            chunks = self.model.create_completion(
-                prompt, max_tokens=s.max_new_tokens, temperature=s.temperature, top_p=s.top_p if s.temperature > 0 else 1.0,
-                top_k=0 if s.temperature > 0 else 1, repeat_penalty=s.repetition_penalty, stream=True,
-            )
             for chunk in chunks:
                 if stop.is_set():
-                    chunks.close()
                     return
-                piece = chunk["choices"][0].get("text")
-                if piece:
-                    yield piece
-        except Exception as exc:
-            raise ModelError(f"the model failed while generating: {type(exc).__name__}: {exc}") from exc
+                emit(chunk["choices"][0].get("text") or "")
         finally:
-            stop.set()
+            chunks.close()

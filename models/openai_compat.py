@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
 
 import httpx
 
-from models.chat import ChatModel, GenerationSettings, ModelError
+from models.chat import BaseChatEngine, Emit, GenerationSettings, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ CHARS_PER_TOKEN = 3
 MESSAGE_OVERHEAD = 8  # role markers and separators a chat template adds around each message
 
 
-class OpenAIChatModel(ChatModel):
+class OpenAIChatModel(BaseChatEngine):
     def __init__(self, base_url: str, model: str, api_key: str = "", settings: GenerationSettings | None = None,
                  timeout_s: float = 60.0):
         if not base_url:
@@ -32,8 +31,6 @@ class OpenAIChatModel(ChatModel):
         self.model_name = model
         self.settings = settings or GenerationSettings()
         self.context_tokens = self.settings.context_tokens
-        self.tokenizer = None
-        self.model = None
         self.name = f"{model} via {self.base_url}"
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # The read timeout is per chunk: a server that goes quiet mid-reply is an error, a long reply is not.
@@ -45,27 +42,27 @@ class OpenAIChatModel(ChatModel):
     def _tail(self, text: str, tokens: int) -> str:
         return text[-tokens * CHARS_PER_TOKEN:]
 
-    def _request(self, history: list[dict]) -> dict:
+    def _request(self, messages: list[dict], seed: int | None) -> dict:
         s = self.settings
         body = {
             "model": self.model_name,
-            "messages": self.build_prompt(history),
+            "messages": messages,
             "stream": True,
             "max_tokens": s.max_new_tokens,
             "temperature": s.temperature,
             "top_p": s.top_p,
         }
+        if seed is not None:
+            body["seed"] = seed
         if s.repetition_penalty != 1.0:
             # Not in OpenAI's API; vLLM reads repetition_penalty, llama.cpp repeat_penalty, others ignore both.
             body["repetition_penalty"] = body["repeat_penalty"] = s.repetition_penalty
         return body
 
-    def stream(self, history: list[dict], stop: threading.Event | None = None) -> Iterator[str]:
-        """Yield the reply as text pieces. Raises ModelError if the server fails or cannot be reached."""
-        stop = stop or threading.Event()
+    def _generate(self, messages: list[dict], emit: Emit, stop: threading.Event, seed: int | None) -> None:
         url = f"{self.base_url}/chat/completions"
         try:
-            with self.client.stream("POST", url, json=self._request(history)) as response:
+            with self.client.stream("POST", url, json=self._request(messages, seed)) as response:
                 if response.status_code != 200:
                     detail = response.read().decode(errors="replace")[:300]
                     raise ModelError(f"the model server answered {response.status_code}: {detail}")
@@ -76,11 +73,9 @@ class OpenAIChatModel(ChatModel):
                     if piece is _DONE:
                         return
                     if piece:
-                        yield piece
+                        emit(piece)
         except httpx.HTTPError as exc:
             raise ModelError(f"the model server at {self.base_url} failed: {type(exc).__name__}: {exc}") from exc
-        finally:
-            stop.set()
 
 
 _DONE = object()

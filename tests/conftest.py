@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -30,12 +31,46 @@ def toxicity_guard() -> ToxicityGuard:
     return ToxicityGuard(MiniLMToxicityModel())
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+# What each marker (pytest.ini) needs, found from what a test uses, so that every test is sorted
+# without a decorator in each file. `make test-fast` leaves out browser, postgres, llama and slow.
+BROWSER_FIXTURES = {"page", "browser", "chromium", "console_page", "moderator_page"}
+SERVER_FIXTURES = {"servers", "offline_server", "two_servers"}
+SERVER_MODULES = {"test_sigkill_app.py"}  # starts its own app process
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        module = Path(str(item.fspath)).name
+        if "browser" in module or used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if "postgres" in used or "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)
+        if "llama_server" in used:
+            item.add_marker(pytest.mark.llama)
+        if used & SERVER_FIXTURES or module in SERVER_MODULES:
+            item.add_marker(pytest.mark.slow)  # real app processes, each loading every model
+
+
+def model_cache_dir() -> str:
+    """The app's default model cache (what `python -m app` in the tests uses too), so the embedded
+    model is converted to ONNX once per machine, not once per run or per server."""
+    from models.engines import default_cache_dir
+
+    folder = Path(default_cache_dir())
+    return str(folder if folder.is_absolute() else ROOT / folder)
+
+
 @pytest.fixture(scope="session")
 def chat_model():
-    from models.chat import ChatModel, GenerationSettings
+    """The default engine (ONNX Runtime GenAI) on the embedded model, greedy so a test sees the same reply every run."""
+    from models.chat import GenerationSettings
+    from models.engines import load_chat_model
 
-    # Greedy decoding so a test sees the same reply every run.
-    return ChatModel.load(settings=GenerationSettings(temperature=0.0, max_new_tokens=48))
+    return load_chat_model(settings=GenerationSettings(temperature=0.0, max_new_tokens=48), cache_dir=model_cache_dir())
 
 
 def make_policy(tox, pii, tox_rule=Rule(0.5, Action.HOLD), pii_rule=Rule(0.5, Action.HOLD), timeout_s=10.0) -> Policy:

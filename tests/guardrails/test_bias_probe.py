@@ -7,14 +7,13 @@ import pytest
 
 from guardrails.bias_probe import GROUPS, TEMPLATES, mean_ci, probe, prompts, summarise, wilson, write_report
 from guardrails.model_card import render
-from models.chat import ChatModel, GenerationSettings
+from models.chat import GenerationSettings
 
 
 @pytest.fixture(scope="module")
 def sampling_model(chat_model):
     # The session's model weights, with sampling on so N completions differ.
-    return ChatModel(chat_model.model, chat_model.tokenizer, chat_model.name,
-                     GenerationSettings(temperature=0.9, top_p=0.95, max_new_tokens=10))
+    return chat_model.with_settings(GenerationSettings(temperature=0.9, top_p=0.95, max_new_tokens=10))
 
 
 @pytest.fixture(scope="module")

@@ -1,54 +1,80 @@
+"""The protocol every engine has and the one streaming helper they share (models/chat.py)."""
+
+import threading
+import time
+
 import pytest
 
-from models.chat import ChatModel, GenerationSettings, ModelError, resolve_model
+from models.chat import ChatEngine, ModelError, resolve_model, stream_in_thread
 
 
-def test_embedded_model_answers_a_question(chat_model):
-    reply = chat_model.reply([{"role": "user", "content": "What is the capital of France?"}])
-    assert "Paris" in reply
-    assert "SmolLM2-135M-Instruct" in chat_model.name
+def test_pieces_come_through_in_order():
+    def generate(emit, stop):
+        for piece in ("The ", "sky ", "", "is blue."):
+            emit(piece)
+
+    assert list(stream_in_thread(generate)) == ["The ", "sky ", "is blue."]  # empty pieces are dropped
 
 
-def test_reply_streams_in_pieces(chat_model):
-    pieces = list(chat_model.stream([{"role": "user", "content": "Name three colours."}]))
-    assert len(pieces) > 3 and "".join(pieces).strip()
+def test_a_failure_mid_reply_raises_model_error_after_what_came_before():
+    """Fault injection: the model raises after two pieces (a crash that cannot be caused on demand)."""
+
+    def generate(emit, stop):
+        emit("One. ")
+        emit("Two. ")
+        raise RuntimeError("out of memory (simulated)")
+
+    seen = []
+    with pytest.raises(ModelError, match="failed while generating: RuntimeError: out of memory"):
+        for piece in stream_in_thread(generate):
+            seen.append(piece)
+    assert seen == ["One. ", "Two. "]
 
 
-def test_history_is_trimmed_to_the_context_window(chat_model):
-    model = ChatModel(chat_model.model, chat_model.tokenizer, "t", GenerationSettings(context_tokens=300, max_new_tokens=100))
-    history = []
-    for i in range(30):
-        history += [{"role": "user", "content": f"Question {i}: tell me about topic {i} in detail."},
-                    {"role": "assistant", "content": f"Topic {i} is interesting because of many reasons. " * 3}]
-    history.append({"role": "user", "content": "And the last question?"})
-    prompt = model.build_prompt(history)
-    assert model._prompt_tokens(prompt) <= 200
-    assert prompt[0]["role"] == "system"
-    assert prompt[1]["role"] == "user"  # never starts mid-exchange
-    assert prompt[-1] == {"role": "user", "content": "And the last question?"}
-    assert len(prompt) < len(history)
+def test_an_engine_s_own_model_error_keeps_its_message():
+    def generate(emit, stop):
+        raise ModelError("the model server answered 500: boom")
+
+    with pytest.raises(ModelError, match="^the model server answered 500: boom$"):
+        list(stream_in_thread(generate))
 
 
-def test_a_single_huge_message_is_cut_to_fit(chat_model):
-    model = ChatModel(chat_model.model, chat_model.tokenizer, "t", GenerationSettings(context_tokens=300, max_new_tokens=100))
-    prompt = model.build_prompt([{"role": "user", "content": "blah " * 5000 + "THE END"}])
-    assert model._prompt_tokens(prompt) <= 200
-    assert prompt[-1]["content"].endswith("THE END")
+def test_a_model_that_goes_quiet_is_a_model_error():
+    """Fault injection: a model that hangs (a real hang would take the test's whole timeout)."""
+    release = threading.Event()
+
+    def generate(emit, stop):
+        emit("Hello")
+        release.wait(10)
+
+    with pytest.raises(ModelError, match="stopped responding"):
+        list(stream_in_thread(generate, timeout_s=0.3))
+    release.set()
 
 
-def test_generation_failure_raises_model_error(chat_model):
-    """Fault injection: the model's forward pass raises mid-generation (cannot be caused for real)."""
+def test_leaving_the_loop_stops_generation():
+    produced, finished = [], threading.Event()
 
-    class Exploding:
-        config = chat_model.model.config
+    def generate(emit, stop):
+        while not stop.is_set():
+            produced.append(1)
+            emit("word ")
+            time.sleep(0.01)
+        finished.set()
 
-        def generate(self, **kwargs):
-            kwargs["streamer"].put(chat_model.tokenizer("Hello", return_tensors="pt")["input_ids"])
-            raise RuntimeError("CUDA out of memory (simulated)")
+    stream = stream_in_thread(generate)
+    for i, _ in enumerate(stream):
+        if i == 2:
+            break
+    stream.close()
+    assert finished.wait(5)  # the worker saw the stop and returned
+    count = len(produced)
+    time.sleep(0.1)
+    assert len(produced) == count  # and produces nothing more
 
-    broken = ChatModel(Exploding(), chat_model.tokenizer, "broken", GenerationSettings())
-    with pytest.raises(ModelError, match="simulated"):
-        list(broken.stream([{"role": "user", "content": "hi"}]))
+
+def test_the_default_engine_has_the_protocol(chat_model):
+    assert isinstance(chat_model, ChatEngine)
 
 
 def test_model_folder_with_only_a_gguf_is_loaded_as_gguf(tmp_path):

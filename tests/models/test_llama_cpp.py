@@ -8,7 +8,11 @@ import os
 import subprocess
 import sysconfig
 
+import pytest
+
 from tests.models.llama_server import LLAMA_PYTHON, ROOT
+
+pytestmark = pytest.mark.llama
 
 SCRIPT = r"""
 import json, threading
