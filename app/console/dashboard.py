@@ -60,6 +60,8 @@ def live_line(t: TrafficSummary) -> str:
     r, m = t.replies, t.messages
     held = r.stopped_per_hour[hour] / r.checked_per_hour[hour] if r.checked_per_hour[hour] else None
     refused = m.stopped_per_hour[hour] / m.checked_per_hour[hour] if m.checked_per_hour[hour] else None
+    if not (r.checked_per_hour[hour] or m.checked_per_hour[hour]):
+        return "No replies or messages checked this hour yet."
     return (f"This hour: {share(held)} of {r.checked_per_hour[hour]} replies held, "
             f"{share(refused)} of {m.checked_per_hour[hour]} messages refused.")
 
