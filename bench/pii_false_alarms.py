@@ -60,15 +60,20 @@ def main(argv: list[str] | None = None) -> int:
         if "split" in frame.columns:
             frame = frame[frame["split"] == "test"]
         sets[Path(path).stem] = frame.sample(min(args.n, len(frame)), random_state=args.seed)[args.text_col].astype(str).tolist()
-    print(f"guard: {guard.model_name}, threshold {threshold}")
+    from guardrails import pii
+
+    table = getattr(pii, "DEFAULT_ENTITY_ACTIONS", {})
+    print(f"guard: {guard.model_name}, threshold {threshold}; held = a finding whose type holds in "
+          f"DEFAULT_ENTITY_ACTIONS (types not listed hold)")
     for name, texts in sets.items():
         held, by_entity, examples = 0, collections.Counter(), []
         for text in texts:
             found = [f for f in guard.scan(text).findings if f.score >= threshold]
-            held += bool(found)
+            holding = [f for f in found if table.get(f.category, "hold") == "hold"]
+            held += bool(holding)
             by_entity.update(f.category for f in found)
-            examples += [f"{f.category}: {text[f.start:f.end]!r} in {text[:90]!r}" for f in found]
-        print(f"\n{name}: {held}/{len(texts)} held ({held / max(1, len(texts)):.3f}); findings {dict(by_entity)}")
+            examples += [f"{f.category}: {text[f.start:f.end]!r} in {text[:90]!r}" for f in holding]
+        print(f"\n{name}: {held}/{len(texts)} held ({held / max(1, len(texts)):.3f}); all findings {dict(by_entity)}")
         for line in examples[: args.examples]:
             print("  " + line)
     return 0

@@ -42,6 +42,7 @@ US_STATES = (
     r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
 )
 SEP = r"[ \t]*[,\n]?[ \t]*"
+# "3D square diorama" is a dimension, "2-3 close-up boxes" an adjective: neither starts an address.
 # "2 square feet", "37.361 square units": a street word that is also a measure, followed by its unit.
 NOT_A_MEASURE = (r"(?![ \t]+(?:feet|foot|ft|inch(?:es)?|yards?|miles?|units?|met(?:er|re)s?|m|cm|mm|km|"
                  r"(?:kilo|centi|milli)met(?:er|re)s?|acres?|hectares?|pixels?|px)\b)")
@@ -54,7 +55,7 @@ class StreetAddressRecognizer(PatternRecognizer):
 
     def __init__(self):
         patterns = [
-            Pattern("number_street", rf"(?<![\d.,])\b\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b{NOT_A_MEASURE}){TAIL}", 0.6),
+            Pattern("number_street", rf"(?<![\d.,])\b(?!\d[dD]\b)\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b(?![-‐]){NOT_A_MEASURE}){TAIL}", 0.6),
             Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("number_first_prefixed_street", rf"\b\d{{1,5}}[a-z]?,?[ \t]+(?:{NUMBER_FIRST_PREFIXES})[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}(?:[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}){{0,3}}{TAIL}", 0.55),
             Pattern("suffixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),

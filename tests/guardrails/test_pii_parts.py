@@ -100,3 +100,15 @@ def test_torch_still_imports_after_presidio():
     code = "import guardrails.pii, torch; print(torch.tensor([1]).sum().item())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "1"
+
+
+@pytest.mark.parametrize("text, value, category", [
+    ("| Name | Phone |\n|---|---|\n| Ann | 0171 2345678 |", "0171 2345678", "PHONE_NUMBER"),
+    ("**E-mail:** **ann.berg@posteo.de**", "ann.berg@posteo.de", "EMAIL_ADDRESS"),
+    ("- Card: `4111 1111 1111 1111`", "4111 1111 1111 1111", "CREDIT_CARD"),
+    ("### Contact\n> call me on 06 12 34 56 78", "06 12 34 56 78", "PHONE_NUMBER"),
+])
+def test_markdown_neither_hides_identifiers_nor_moves_offsets(pii_guard, text, value, category):
+    findings = [f for f in pii_guard.scan(text).findings if f.category == category]
+    assert [text[f.start:f.end] for f in findings] == [value]
+    assert value not in pii_guard.redact(text, findings)

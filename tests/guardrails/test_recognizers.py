@@ -261,3 +261,12 @@ def test_a_four_part_version_is_not_an_ip_address(pii_guard):
 @pytest.mark.parametrize("text", ["Ship it to USCGC Harriet Lane\nFPO AE 34091 please.", "Mail goes to FPO AP 96349 now."])
 def test_military_postcodes_are_addresses(pii_guard, text):
     assert found(pii_guard, text, "ADDRESS")
+
+
+def test_a_cidr_network_block_is_not_an_ip_address(pii_guard):
+    assert found(pii_guard, "Give the VPC 10.0.0.0/16 and open 0.0.0.0/0 on 443.", "IP_ADDRESS") == []
+
+
+@pytest.mark.parametrize("text", ["A hyper-realistic 3D square diorama of the city.", "Add 2-3 close-up boxes."])
+def test_dimensions_and_adjectives_are_not_addresses(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS") == []
