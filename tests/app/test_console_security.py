@@ -147,3 +147,26 @@ def test_an_export_reaches_only_the_admin_who_asked_and_is_gone_after_the_downlo
     assert len(app.demo.downloads) == before
     assert ("root", "exported") in [(e.actor, e.action) for e in audit.browse(app.queue.engine, action="exported")]
     assert get(f"{app.url}/download/{'x' * 43}")[0] == 404  # a guessed address
+
+
+def test_a_decision_needs_its_reason_code_picked(app):
+    """There is no default: a rejection was filed as "false positive" unless changed (issue 22, item 7)."""
+    item = app.hold()
+    mod = client(app, MODERATOR)
+    for endpoint in ("/approve", "/reject"):
+        with pytest.raises(AppError, match="Pick a reason code"):
+            mod.predict(str(item), None, "", api_name=endpoint)
+    message, *_ = mod.predict(str(item), "toxic", "", api_name="/reject")
+    assert message.startswith(f"Item #{item} rejected")
+    assert app.queue.decisions(item)[0].reason_code == "toxic"
+
+
+def test_an_edited_version_of_a_reported_reply_is_refused_not_said_to_be_released(app):
+    conversation = app.queue.start_conversation()
+    shown = app.queue.record(conversation, "assistant", "A reply the person saw.")
+    item = app.queue.report(conversation, shown, "q", "A reply the person saw.", "rude")
+    mod = client(app, MODERATOR)
+    message, *_ = mod.predict(str(item), "other", "", "A better reply.", api_name="/approve_edited")
+    assert message.startswith("Not recorded") and "already shown to the person" in message
+    message, *_ = mod.predict(str(item), "toxic", "", api_name="/reject")
+    assert "upheld" in message and app.queue.get(item).status == "rejected"

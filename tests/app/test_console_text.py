@@ -4,7 +4,7 @@ plots, the decision lines, and how the chat formats a reply (app/display.py)."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -46,22 +46,22 @@ def test_words_with_quotes_are_shown_as_written_not_as_html_entities(explain):
 
 
 def test_the_audit_logs_detail_is_json_text_without_entities():
-    event = AuditEvent(id=1, at=datetime(2026, 1, 1, tzinfo=timezone.utc), actor="alice", action="login_failure",
+    event = AuditEvent(id=1, at=datetime(2026, 1, 1, tzinfo=UTC), actor="alice", action="login_failure",
                        detail={"ip": "127.0.0.1", "reason": "it's <wrong>"})
     [[_, actor, action, _, detail]] = audit_rows([event])
     assert detail == '{"ip": "127.0.0.1", "reason": "it\'s <wrong>"}'  # a Dataframe shows text as text
 
 
 def test_the_time_to_decision_axis_never_shows_negative_hours():
-    summary = TrafficSummary(start=datetime(2026, 1, 1, tzinfo=timezone.utc),
-                             hours=[datetime(2026, 1, 1, h, tzinfo=timezone.utc) for h in range(3)])
+    summary = TrafficSummary(start=datetime(2026, 1, 1, tzinfo=UTC),
+                             hours=[datetime(2026, 1, 1, h, tzinfo=UTC) for h in range(3)])
     for hours in ([], [0.0], [0.0, 0.0, 0.5]):
         latency = dashboard_plots(Dashboard(hours_to_decision=hours), summary)[3]
         assert latency.axes[0].get_xlim()[0] >= 0, hours
 
 
 def test_the_load_line_gives_the_held_and_refused_shares_with_their_reasons():
-    hour = datetime(2026, 1, 1, 5, tzinfo=timezone.utc)
+    hour = datetime(2026, 1, 1, 5, tzinfo=UTC)
     replies = Side(checked=200, stopped=5)
     replies.reasons.update({"pii:PHONE_NUMBER": 3, "toxicity:insult": 2})
     text = load_text(TrafficSummary(start=hour, hours=[hour], replies=replies, messages=Side(checked=50, stopped=1)))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from review.tables import TrafficKind
 from review.traffic import Traffic
 
-NOW = datetime(2026, 5, 4, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
 
 
 def test_shares_and_reasons_of_what_was_checked(engine):
