@@ -154,9 +154,14 @@ class PIIGuard(Guard):
         self._common_words = CommonWordFilter(nlp_engine.nlp["en"].vocab)
         self.anonymizer = AnonymizerEngine()
         self.entities = list(entities)
-        # PERSON_PRIVATE is derived from PERSON findings, not looked for by presidio.
-        self._presidio_entities = [e for e in self.entities if e != PERSON_PRIVATE]
-        self.private_names = private_names and "PERSON" in self.entities
+        # PERSON_PRIVATE is derived from PERSON findings and the direct identifiers beside them, not looked
+        # for by presidio: presidio is asked for those too, and what was not asked for is dropped after.
+        self.private_names = private_names and bool({"PERSON", PERSON_PRIVATE} & set(self.entities))
+        wanted = set(self.entities) - {PERSON_PRIVATE}
+        if self.private_names:
+            wanted |= {"PERSON", *DIRECT_IDENTIFIERS}
+        self._presidio_entities = sorted(wanted)
+        self._reported = set(self.entities) | ({PERSON_PRIVATE} if self.private_names else set())
         self.tie_threshold = tie_threshold
         self.tie_reach = tie_reach
         self.allow_example_values = allow_example_values
@@ -179,6 +184,7 @@ class PIIGuard(Guard):
                                       for r in results])
         if self.private_names:
             findings = self._mark_private(text, findings, getattr(context, "prompt", "") or "")
+        findings = [f for f in findings if f.category in self._reported]
         findings.sort(key=lambda f: (f.start, -f.score))
         scores: dict[str, float] = {}
         for f in findings:

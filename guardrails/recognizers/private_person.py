@@ -6,8 +6,8 @@ data worth holding a reply for is what it is tied to (GDPR's "identifiable perso
 about them). A PERSON finding becomes PERSON_PRIVATE when either
 
 1. a direct identifier (e-mail, phone, card, IBAN, SSN, address, ...) stands in the same record as the
-   name: the same line, or the next line of a block, within IDENTIFIER_REACH characters and no
-   blank line between ("Anna Lindqvist, email anna.lindqvist@telia.se"); or
+   name: the same sentence or the next lines of a block, within IDENTIFIER_REACH characters, with no
+   blank line and no sentence ending between ("Anna Lindqvist, email anna.lindqvist@telia.se"); or
 2. a sensitive fact (health, sexuality, religion, politics, criminal record, finances, immigration
    status) is said in the name's sentence, and the text marks the person as private: a private
    relation or role before the name ("my neighbour Karen Whitfield", "our employee", "patient"), after
@@ -77,6 +77,9 @@ PUBLIC_ROLE = re.compile(r"(?i)\b(?:actor|actress|singer|songwriter|rapper|music
                          r"renowned|historical|history|biography|album|film|movie|novel|nobel|oscar|grammy|character|"
                          r"fictional|novel's|protagonist|hero|villain|century|dynasty|reign(?:ed)?|\d{4}s?)\b")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# Between a name and an identifier, a sentence ending ("... telia.se. Albert Einstein ...") parts them;
+# "Tel. 0171" or "St. 5" does not (no capital after it).
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]*[ \t]+[\"'(\[]*[A-Z]")
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ def tied_to_identifier(text: str, name: Span, identifiers: list[Span], reach: in
     """A direct identifier in the same record as the name: near it, with no blank line between."""
     for ident in identifiers:
         a, b = (name.end, ident.start) if name.end <= ident.start else (ident.end, name.start)
-        if b - a <= reach and "\n\n" not in text[a:b] and text[a:b].count("\n") <= 2:
+        gap = text[a:b]
+        if b - a <= reach and "\n\n" not in gap and gap.count("\n") <= 2 and not _SENTENCE_BREAK.search(text[a:b + 1]):
             return True
     return False
 

@@ -112,3 +112,22 @@ def test_markdown_neither_hides_identifiers_nor_moves_offsets(pii_guard, text, v
     findings = [f for f in pii_guard.scan(text).findings if f.category == category]
     assert [text[f.start:f.end] for f in findings] == [value]
     assert value not in pii_guard.redact(text, findings)
+
+
+def test_private_names_only_or_none(pii_guard):
+    from guardrails.pii import PIIGuard
+
+    text = "Anna Lindqvist, email anna.lindqvist@telia.se. Albert Einstein liked sailing."
+    only_private = PIIGuard(entities=["PERSON_PRIVATE"], spacy_model=pii_guard.spacy_model)
+    assert [text[f.start:f.end] for f in only_private.scan(text).findings] == ["Anna Lindqvist"]
+    no_private = PIIGuard(entities=["PERSON"], private_names=False, spacy_model=pii_guard.spacy_model)
+    assert {f.category for f in no_private.scan(text).findings} == {"PERSON"}
+
+
+def test_a_sentence_end_parts_a_name_from_an_identifier():
+    text = "Mail anna@telia.se. Albert Einstein liked sailing."
+    assert not is_private(text, _span(text, "Albert Einstein"), [_span(text, "anna@telia.se")])
+    block = "Karin Berg\nStorgatan 5\n114 51 Stockholm"
+    assert is_private(block, _span(block, "Karin Berg"), [_span(block, "Storgatan 5\n114 51 Stockholm")])
+    abbreviated = "Karin Berg, Tel. 08-123 456 78"
+    assert is_private(abbreviated, _span(abbreviated, "Karin Berg"), [_span(abbreviated, "08-123 456 78")])
