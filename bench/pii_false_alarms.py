@@ -99,8 +99,14 @@ def policy_view(args) -> int:
     table = getattr(pii, "DEFAULT_ENTITY_ACTIONS", {})
     threshold = float(os.environ.get("PII_THRESHOLD", "0.5"))
     started = time.perf_counter()
-    guard = PIIGuard()
+    # As the app builds it: reserved example values pass unless PII_ALLOW_EXAMPLE_VALUES=false.
+    examples_pass = os.environ.get("PII_ALLOW_EXAMPLE_VALUES", "true").lower() in ("1", "true", "yes", "on")
+    try:
+        guard = PIIGuard(allow_example_values=examples_pass)
+    except TypeError:  # a guard from before issue 19
+        guard = PIIGuard()
     print(f"guard: {guard.model_name}, built in {time.perf_counter() - started:.1f} s, threshold {threshold}, "
+          f"example values pass: {getattr(guard, 'allow_example_values', False)}, "
           f"table {table or '(none: every finding holds)'}")
     if args.replies:
         rows = [json.loads(line) for line in Path(args.replies).read_text().splitlines() if line.strip()]

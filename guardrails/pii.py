@@ -107,7 +107,7 @@ class PIIGuard(Guard):
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None,
                  matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True,
                  private_names: bool = True, tie_threshold: float = 0.5, tie_reach: int = IDENTIFIER_REACH,
-                 allow_example_values: bool = True, plain_markdown: bool = True):
+                 allow_example_values: bool = False, plain_markdown: bool = True):
         """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
         (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row.
 
@@ -115,7 +115,8 @@ class PIIGuard(Guard):
         private person as PERSON_PRIVATE (else every name is PERSON). `tie_threshold`: the score a
         direct identifier needs to make a name private (keep it equal to PII_THRESHOLD); `tie_reach`:
         the characters between them. `allow_example_values`: drop reserved documentation values
-        (example.com, 555-01xx, 192.0.2.x; guardrails/recognizers/reserved.py). `plain_markdown`:
+        (example.com, 555-01xx, 192.0.2.x; guardrails/recognizers/reserved.py); off here, so the library
+        fails closed, and on in the app's settings (PII_ALLOW_EXAMPLE_VALUES), where replies are judged. `plain_markdown`:
         analyse the reply with its markdown markup blanked out (guardrails/recognizers/markdown.py).
         """
         check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds

@@ -4,8 +4,9 @@ Assistant replies fill templates with them ("write to support@example.com", "cal
 at 192.0.2.10"): RFC 2606/6761 reserve example.com/.net/.org and the .test, .example, .invalid and
 .localhost names; RFC 5737 and RFC 3849 reserve 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
 2001:db8::/32 for documentation; North America's numbering plan keeps 555-0100 to 555-0199 for fiction.
-The PII guard lets such values pass by default (PIIGuard(allow_example_values=True)); a deployment that
-wants them masked anyway turns that off.
+The PII guard lets such values pass with PIIGuard(allow_example_values=True), the app's setting
+PII_ALLOW_EXAMPLE_VALUES (default on). The constructor's own default is off: library code that builds a
+guard without settings fails closed, and tests across the project use example.com as a stand-in leak.
 """
 
 from __future__ import annotations

@@ -2,17 +2,16 @@ import socket
 
 import pytest
 
-# Not example.com or 555-01xx: reserved example values pass the guard by default (issue 19).
-REPLY = "You can reach John Smith at john.smith@fastmail.com or 212-639-4180."
+REPLY = "You can reach John Smith at john.smith@example.com or 212-555-0199."
 
 
 def test_finds_person_email_and_phone_with_offsets(pii_guard):
     result = pii_guard.scan(REPLY)
     found = {f.category: REPLY[f.start:f.end] for f in result.findings}
-    assert found["EMAIL_ADDRESS"] == "john.smith@fastmail.com"
-    # A name next to the person's contact details is a private person's (DEFAULT_ENTITY_ACTIONS holds it).
+    assert found["EMAIL_ADDRESS"] == "john.smith@example.com"
+    # Since issue 19 a name beside contact details is a private person's: PERSON_PRIVATE, which holds.
     assert found["PERSON_PRIVATE"] == "John Smith"
-    assert "212-639-4180" in found["PHONE_NUMBER"]
+    assert "212-555-0199" in found["PHONE_NUMBER"]
     assert result.scores["EMAIL_ADDRESS"] == pytest.approx(1.0)
 
 
@@ -23,17 +22,18 @@ def test_clean_text_has_no_findings(pii_guard):
 def test_redact_replaces_spans_with_entity_placeholders(pii_guard):
     result = pii_guard.scan(REPLY)
     redacted = pii_guard.redact(REPLY, result.findings)
-    assert "john.smith@fastmail.com" not in redacted and "John Smith" not in redacted
+    assert "john.smith@example.com" not in redacted and "John Smith" not in redacted
     assert "[EMAIL_ADDRESS]" in redacted and "[PERSON]" in redacted
 
 
-def test_reserved_example_values_pass_unless_configured_otherwise(pii_guard):
+def test_reserved_example_values_pass_when_configured(pii_guard):
     from guardrails.pii import PIIGuard
 
     text = "Write to support@example.com or call 555-0142; the test host is 192.0.2.7."
-    assert pii_guard.scan(text).findings == []
-    strict = PIIGuard(allow_example_values=False, spacy_model=pii_guard.spacy_model)
-    assert {f.category for f in strict.scan(text).findings} >= {"EMAIL_ADDRESS", "IP_ADDRESS"}
+    # Found by default (the library fails closed); allowed with allow_example_values (PII_ALLOW_EXAMPLE_VALUES).
+    assert {f.category for f in pii_guard.scan(text).findings} >= {"EMAIL_ADDRESS", "IP_ADDRESS"}
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    assert lenient.scan(text).findings == []
 
 
 def test_configured_entities_limit_what_is_looked_for(pii_guard):

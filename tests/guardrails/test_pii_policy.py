@@ -18,6 +18,14 @@ from guardrails.pii import DEFAULT_ENTITY_ACTIONS
 THRESHOLD = 0.5
 
 
+@pytest.fixture(scope="module")
+def app_guard(pii_guard):
+    """The guard as the app builds it by default: reserved example values pass (PII_ALLOW_EXAMPLE_VALUES)."""
+    from guardrails.pii import PIIGuard
+
+    return PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+
+
 class Ctx:
     """Duck-typed ScanContext (guardrails.types.ScanContext has the same field)."""
 
@@ -25,9 +33,9 @@ class Ctx:
         self.prompt = prompt
 
 
-def held(pii_guard, text: str, prompt: str = "") -> list[tuple[str, str]]:
+def held(guard, text: str, prompt: str = "") -> list[tuple[str, str]]:
     """The findings that hold a reply under the default table."""
-    result = pii_guard.scan(text, Ctx(prompt))
+    result = guard.scan(text, Ctx(prompt))
     return [(f.category, text[f.start:f.end]) for f in result.findings
             if f.score >= THRESHOLD and DEFAULT_ENTITY_ACTIONS.get(f.category, "hold") == "hold"]
 
@@ -114,28 +122,28 @@ PUBLIC_OR_OWN = [
 
 
 @pytest.mark.parametrize("text", DIRECT)
-def test_a_direct_identifier_is_held(pii_guard, text):
-    assert held(pii_guard, text), pii_guard.scan(text).findings
+def test_a_direct_identifier_is_held(app_guard, text):
+    assert held(app_guard, text), app_guard.scan(text).findings
 
 
 @pytest.mark.parametrize("text", ORDINARY)
-def test_an_ordinary_reply_is_not_held(pii_guard, text):
-    assert held(pii_guard, text) == []
+def test_an_ordinary_reply_is_not_held(app_guard, text):
+    assert held(app_guard, text) == []
 
 
 @pytest.mark.parametrize("text", PRIVATE)
-def test_a_private_persons_name_tied_to_identifiers_or_sensitive_facts_is_held(pii_guard, text):
-    assert "PERSON_PRIVATE" in {c for c, _ in held(pii_guard, text)}, pii_guard.scan(text).findings
+def test_a_private_persons_name_tied_to_identifiers_or_sensitive_facts_is_held(app_guard, text):
+    assert "PERSON_PRIVATE" in {c for c, _ in held(app_guard, text)}, app_guard.scan(text).findings
 
 
 @pytest.mark.parametrize("text, prompt", PUBLIC_OR_OWN)
-def test_a_public_figure_or_the_persons_own_name_is_not_private(pii_guard, text, prompt):
-    assert "PERSON_PRIVATE" not in {c for c, _ in held(pii_guard, text, prompt)}
+def test_a_public_figure_or_the_persons_own_name_is_not_private(app_guard, text, prompt):
+    assert "PERSON_PRIVATE" not in {c for c, _ in held(app_guard, text, prompt)}
 
 
-def test_plain_names_are_still_found_for_redaction(pii_guard):
+def test_plain_names_are_still_found_for_redaction(app_guard):
     text = "Albert Einstein published the theory of special relativity in 1905."
-    findings = pii_guard.scan(text).findings
+    findings = app_guard.scan(text).findings
     assert [text[f.start:f.end] for f in findings if f.category == "PERSON"] == ["Albert Einstein"]
     assert DEFAULT_ENTITY_ACTIONS["PERSON"] == "allow"
     assert DEFAULT_ENTITY_ACTIONS["PERSON_PRIVATE"] == "hold"
