@@ -182,7 +182,7 @@ class PIIGuard(Guard):
                    if not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
                    and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end]))]
         findings = _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
-                                      for r in results])
+                                      for r in results], self.tie_threshold)
         if self.private_names:
             findings = self._mark_private(text, findings, getattr(context, "prompt", "") or "")
         findings = [f for f in findings if f.category in self._reported]
@@ -250,20 +250,34 @@ def _mask_card(value: str) -> str:
     return "".join(out)
 
 
-def _without_overlaps(findings: list[Finding]) -> list[Finding]:
+def _without_overlaps(findings: list[Finding], strong: float = 0.5) -> list[Finding]:
     """Drop a finding that lies inside another at least as confident (presidio's own conflict rule),
     except that a direct identifier is never dropped for a name around it.
 
     Recognizers overlap (a card number also has a phone number's shape; two name recognizers
     find the same name); reporting each would count the same data twice. But spaCy sometimes calls
-    an address a person ("Via Scala 50"), and since a name alone only is recorded, the address
-    inside it must survive to hold the reply.
+    an address a person ("Via Scala 50"), and since a name alone is only recorded, the address
+    inside it must survive to hold the reply. Two spans of one type, one inside the other, are one
+    finding: the wider span with the higher score ("Mannerheimintie 12" in "Mannerheimintie 12 B,
+    Helsinki"). A name inside an identifier scored `strong` or more is part of it ("Helsinki" there).
     """
     def tier(f: Finding) -> int:
         return 1 if f.category in DIRECT_IDENTIFIERS else 0
 
+    def inside(f: Finding, k: Finding) -> bool:
+        return k.start <= f.start and f.end <= k.end
+
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start - f.end, -f.score)):  # widest first
+        wider = next((i for i, k in enumerate(merged) if k.category == f.category and inside(f, k)), None)
+        if wider is None:
+            merged.append(f)
+        elif f.score > merged[wider].score:
+            k = merged[wider]
+            merged[wider] = Finding(category=k.category, score=f.score, start=k.start, end=k.end)
     kept: list[Finding] = []
-    for f in sorted(findings, key=lambda f: (-tier(f), -f.score, f.start - f.end)):
-        if not any(k.start <= f.start and f.end <= k.end and k.score >= f.score and tier(k) >= tier(f) for k in kept):
+    for f in sorted(merged, key=lambda f: (-tier(f), -f.score, f.start - f.end)):
+        if not any(inside(f, k) and ((k.score >= f.score and tier(k) >= tier(f)) or (tier(k) > tier(f) and k.score >= strong))
+                   for k in kept):
             kept.append(f)
     return kept

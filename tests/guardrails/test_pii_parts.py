@@ -131,3 +131,9 @@ def test_a_sentence_end_parts_a_name_from_an_identifier():
     assert is_private(block, _span(block, "Karin Berg"), [_span(block, "Storgatan 5\n114 51 Stockholm")])
     abbreviated = "Karin Berg, Tel. 08-123 456 78"
     assert is_private(abbreviated, _span(abbreviated, "Karin Berg"), [_span(abbreviated, "08-123 456 78")])
+
+
+def test_one_address_is_one_finding_and_a_place_inside_it_no_name(pii_guard):
+    text = "Ship it to Mannerheimintie 12 B, Helsinki."
+    findings = pii_guard.scan(text).findings
+    assert [(f.category, text[f.start:f.end]) for f in findings] == [("ADDRESS", "Mannerheimintie 12 B, Helsinki")]
