@@ -1,7 +1,7 @@
 """The real app under load: start-up to first reply, N concurrent chat sessions through gradio_client,
 and the server's peak RSS.
 
-    python bench/app_load.py [--sessions 16] [--tokens 64] [--engine fast]
+    python bench/app_load.py [--sessions 16] [--tokens 64] [--engine onnx]
     python bench/app_load.py --startup-only --warm-starts 5 [--cache DIR]   # start-up figures only
 
 Starts `python -m app` on a free local port (tests/app/servers.py): once with an empty model
@@ -88,7 +88,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--sessions", type=int, default=16)
     p.add_argument("--tokens", type=int, default=64)
-    p.add_argument("--engine", default="fast")
+    p.add_argument("--engine", default="onnx")
     p.add_argument("--warm-starts", type=int, default=1, help="starts with the warm cache (the median is printed too)")
     p.add_argument("--cache", default="", help="model cache folder to use and keep (default: a new temporary one)")
     p.add_argument("--startup-only", action="store_true", help="only the start-up figures, no concurrent sessions")

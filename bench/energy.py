@@ -40,6 +40,13 @@ def cpu_name() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores visible"
 
 
+def count_tokens(tokenizer, text: str) -> int:
+    """Reply tokens, with the engine's own tokenizer: ONNX Runtime GenAI's (the default engine) or transformers'."""
+    if type(tokenizer).__module__.startswith("onnxruntime_genai"):
+        return len(tokenizer.encode(text))
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
 def measure(model, policy, replies: int, tokenizer=None) -> dict:
     from app.service import _last_boundary
 
@@ -59,7 +66,7 @@ def measure(model, policy, replies: int, tokenizer=None) -> dict:
         policy.check(reply)
         guard_cpu += time.process_time() - t
         if tokenizer is not None:
-            tokens += len(tokenizer(reply, add_special_tokens=False)["input_ids"])
+            tokens += count_tokens(tokenizer, reply)
     return {"replies": replies, "generate": gen_cpu, "guards": guard_cpu, "tokens": tokens,
             "wall_seconds": time.perf_counter() - wall}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.config import Settings
+from wiring.settings import Settings
 from models.engines import canonical_engine, load_chat_model
 
 
