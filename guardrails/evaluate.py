@@ -115,13 +115,17 @@ def group_values(frame, column: str) -> list[str | None]:
     return [None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in frame[column]]
 
 
-def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
-    frame = read_table(path)
+def keep_where(frame, where: list[str], path: str):
     for condition in where or ():
         column, sep, value = condition.partition("=")
         if not sep or column not in frame.columns:
             raise SystemExit(f"--where {condition!r}: expected COLUMN=VALUE with a column of {path}")
         frame = frame[frame[column].astype(str) == value]
+    return frame
+
+
+def read_labelled_csv(path: str, text_col: str, label_col: str, positive: str, extra: list[str] = (), where: list[str] = ()):
+    frame = keep_where(read_table(path), where, path)
     missing = [c for c in [text_col, label_col, *extra] if c and c not in frame.columns]
     if missing:
         raise SystemExit(f"{path}: no column(s) {', '.join(missing)}; columns are: {', '.join(map(str, frame.columns))}")
@@ -327,9 +331,10 @@ REPLY_FIELDS = ("reply", "text", "content", "output")
 PROMPT_FIELDS = ("instruction", "prompt", "user", "input")
 
 
-def read_records(path: str, text_field: str | None, prompt_field: str | None, label_field: str) -> list[dict]:
+def read_records(path: str, text_field: str | None, prompt_field: str | None, label_field: str,
+                 where: list[str] = ()) -> list[dict]:
     """Rows of a JSON Lines / JSON / CSV file as {id, text, prompt, label}; label None where the row has none."""
-    frame = read_table(path)
+    frame = keep_where(read_table(path), where, path)
     columns = [str(c) for c in frame.columns]
     text_col = text_field or next((c for c in REPLY_FIELDS if c in columns), None)
     if text_col not in columns:
@@ -417,7 +422,7 @@ def cmd_replies(args) -> dict:
     from guardrails.types import Action, ScanContext
     from wiring.build import build_output_policy
 
-    rows = read_records(args.data, args.text_field, args.prompt_field, args.label_field)
+    rows = read_records(args.data, args.text_field, args.prompt_field, args.label_field, args.where)
     if args.limit:
         rows = rows[: args.limit]
     policy = build_output_policy(_settings())
@@ -449,7 +454,7 @@ def cmd_prompts(args) -> dict:
     from guardrails.vault import Vault
     from wiring.build import build_input_checks
 
-    rows = read_records(args.data, args.text_col, None, args.label_col)
+    rows = read_records(args.data, args.text_col, None, args.label_col, args.where)
     if args.limit:
         rows = rows[: args.limit]
     checks = build_input_checks(_settings())
@@ -545,6 +550,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--label-field", default="hold", help="true/false: should this reply be held? (optional; gives recall and precision)")
     c.add_argument("--examples", type=int, default=5, help="examples per reason (default 5)")
     c.add_argument("--limit", type=int, help="only the first N rows")
+    c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE (repeatable)")
     c.add_argument("--report", metavar="DIR")
     c = sub.add_parser("prompts", help="the share of messages the input checks (as configured) refuse, by guard")
     c.add_argument("--data", required=True, help="CSV (or JSON Lines) of messages")
@@ -552,6 +558,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--label-col", default="label", help="1 = should be refused (optional; an all-0 file gives the false-refusal share)")
     c.add_argument("--examples", type=int, default=5, help="examples per guard (default 5)")
     c.add_argument("--limit", type=int, help="only the first N rows")
+    c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE, e.g. split=test")
     c.add_argument("--report", metavar="DIR")
     c = sub.add_parser("pii")
     c.add_argument("--data", required=True, help="presidio-research JSON: [{full_text, spans: [...]}]")
