@@ -41,12 +41,14 @@ class ItemPanel:
     decided: gr.Markdown
 
     def outputs(self) -> list:
-        return [self.user_msg, self.reply, self.words, self.why, self.decided, self.claim_status, self.edited,
+        """What showing an item changes. Not the decision's status line: after a decision the next item is
+        shown at once, and the moderator must still read what became of the last one."""
+        return [self.user_msg, self.reply, self.words, self.why, self.claim_status, self.edited,
                 self.original, self.reveal_why, self.approve, self.approve_edit, self.reject]
 
     def cleared(self) -> dict:
         return {self.user_msg: "", self.reply: [], self.words: gr.update(value=[], visible=False), self.why: "",
-                self.decided: "", self.claim_status: "", self.edited: gr.update(value="", visible=True),
+                self.claim_status: "", self.edited: gr.update(value="", visible=True),
                 self.original: gr.update(value="", visible=False), self.reveal_why: "",
                 self.approve: gr.update(value=APPROVE), self.approve_edit: gr.update(visible=True),
                 self.reject: gr.update(value=REJECT)}
@@ -92,7 +94,7 @@ def wire(c) -> None:
         return {
             p.user_msg: v.user_message, p.reply: v.highlighted,
             p.words: gr.update(value=v.attributions or [], visible=v.attributions is not None),
-            p.why: v.why, p.decided: "", p.claim_status: text.claim_line(item),
+            p.why: v.why, p.claim_status: text.claim_line(item),
             p.edited: gr.update(value="" if v.reported else item.reply, visible=not v.reported),
             p.original: gr.update(value="", visible=False), p.reveal_why: "",
             p.approve: gr.update(value=APPROVE_REPORT if v.reported else APPROVE),

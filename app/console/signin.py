@@ -97,7 +97,7 @@ def wire(c) -> None:
         c.auth.logout(tok)
         # What the console showed is cleared, not just hidden: the next person at this desk gets nothing.
         return {c.token: None, s.status: "Signed out.", s.box: gr.update(visible=True), c.box: gr.update(visible=False),
-                h.counts: "", h.banner: "", h.timer: gr.Timer(active=False), **q.cleared(), **it.cleared(),
+                h.counts: "", h.banner: "", h.timer: gr.Timer(active=False), **q.cleared(), **it.cleared(), it.decided: "",
                 **a.cleared(), a.box: gr.update(visible=False)}
 
     def live(who):
@@ -108,7 +108,7 @@ def wire(c) -> None:
                      a.box, a.note, it.reveal_box]
     s.button.click(do_login, [s.user, s.password], login_outputs, api_name="login")
     s.password.submit(do_login, [s.user, s.password], login_outputs, api_name=False)
-    logout_outputs = [c.token, s.status, s.box, c.box, h.counts, h.banner, h.timer, *q.outputs(), *it.outputs(),
+    logout_outputs = [c.token, s.status, s.box, c.box, h.counts, h.banner, h.timer, *q.outputs(), *it.outputs(), it.decided,
                       *a.outputs(), a.box]
     h.logout.click(do_logout, [c.token], logout_outputs, api_name="logout")
     c.gate.on(h.timer.tick, "live", live, [], [h.counts], show_progress="hidden")
