@@ -20,7 +20,7 @@ from guardrails.vault import Vault
 from models.chat import ChatModel, ModelError
 from review.queue import ReviewQueue
 from review.retry import StorageError
-from review.tables import ItemStatus, MessageStatus
+from review.tables import ItemStatus, MessageStatus, TrafficKind
 
 log = logging.getLogger(__name__)
 
@@ -132,21 +132,23 @@ class ChatService:
         shown part is replaced by a notice and the full reply goes to review.
         """
         original = clean_input(message, self.max_input_chars)
-        refusal, text, scores = None, original, None
+        refusal, text, scores, refused_by = None, original, None, None
         if self.input_guards is not None:
             try:
                 checked = self.input_guards.check(original, session.vault)
-                refusal, text, scores = checked.refusal, checked.text, checked.scores
+                refusal, text, scores, refused_by = checked.refusal, checked.text, checked.scores, checked.refused_by
                 if checked.reasons:
                     log.info("input check: %s", "; ".join(checked.reasons))
             except Exception:
                 log.exception("input guards failed")  # fail closed: the message does not reach the model
-                refusal = INPUT_CHECK_FAILED
+                refusal, refused_by = INPUT_CHECK_FAILED, "error"
         # Stored before the session changes: if the database fails, the person's chat is unchanged
         # and their text stays in the box. Only the placeholder version is stored.
         if session.conversation_id is None:
             session.conversation_id = self.queue.start_conversation()
         self.queue.record(session.conversation_id, "user", text, MessageStatus.REFUSED if refusal else MessageStatus.SHOWN, scores)
+        if self.input_guards is not None:
+            self._count(TrafficKind.MESSAGE, refusal is not None, [refused_by or "error"] if refusal else [])
         with session.lock:
             history = session.history() + [{"role": "user", "content": text}]
             session.turns.append(Turn("user", text, "refused" if refusal else "shown", original=original))
@@ -197,6 +199,7 @@ class ChatService:
         if held_verdict is not None and not verdict.held:
             verdict = held_verdict  # a part was flagged; keep that as the reason
             verdict.text = ""
+        self._count(TrafficKind.REPLY, verdict.held, self._held_for(verdict) if verdict.held else [])
         if verdict.held:
             try:
                 item_id = self.queue.hold(session.conversation_id, text, reply, verdict)
@@ -221,6 +224,28 @@ class ChatService:
             if verdict.action is Action.REDACT:
                 log.info("reply shown with redactions (%s)", "; ".join(verdict.reasons))
         yield session.messages()
+
+    def _held_for(self, verdict) -> list[str]:
+        """Why a reply was held, as "guard:category" for the dashboard: each finding whose own rule holds."""
+        reasons = []
+        for result in verdict.results:
+            if result.guard not in verdict.fired:
+                continue
+            if result.error:
+                reasons.append(f"{result.guard}:error")
+                continue
+            rule = self.policy.rules.get(result.guard)
+            hits = [f.category for f in result.findings if rule is not None
+                    and f.score >= rule.for_category(f.category)[0] and rule.for_category(f.category)[1] is Action.HOLD]
+            reasons += [f"{result.guard}:{c}" for c in dict.fromkeys(hits)] or [result.guard]
+        return reasons
+
+    def _count(self, kind: TrafficKind, stopped: bool, reasons: list[str]) -> None:
+        """One checked text for the dashboard's shares; a failure costs a count, never the reply."""
+        try:
+            self.queue.traffic.count(kind, stopped, reasons)
+        except Exception as exc:
+            log.error("traffic counter not updated (%s): the dashboard's shares miss this %s", exc, kind.value)
 
     def report(self, session: ChatSession | None, index: int, reason: str = "") -> str:
         """The person reports the reply at `index` (its position in the chat as shown) as one that
