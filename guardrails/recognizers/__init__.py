@@ -8,19 +8,28 @@ import_presidio()  # before any module below imports presidio: without transform
 
 from guardrails.recognizers.address import StreetAddressRecognizer, ZipCodeRecognizer
 from guardrails.recognizers.address_block import AddressBlockRecognizer, CuedAddressRecognizer, UnknownStreetRecognizer
-from guardrails.recognizers.named_ids import (NamedBankAccountRecognizer, NamedCardRecognizer, NamedLicenceRecognizer,
-                                              NamedPassportRecognizer, NamedSsnRecognizer)
+from guardrails.recognizers.named_ids import (
+    NamedBankAccountRecognizer,
+    NamedCardRecognizer,
+    NamedLicenceRecognizer,
+    NamedPassportRecognizer,
+    NamedSsnRecognizer,
+)
 from guardrails.recognizers.person import CuedNameRecognizer, NameListRecognizer
 from guardrails.recognizers.person_cues import NameAnswerRecognizer, PossessiveRelationRecognizer, SpeakerLabelRecognizer
 from guardrails.recognizers.phone import CuedPhoneRecognizer, PhoneFormatRecognizer
 
 
 def custom_recognizers() -> list:
-    return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(), PhoneFormatRecognizer(), NameListRecognizer(), CuedNameRecognizer(),
-            SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(), NamedSsnRecognizer(), NamedLicenceRecognizer(),
-            NamedPassportRecognizer(), NamedCardRecognizer(), NamedBankAccountRecognizer(), CuedPhoneRecognizer(), UnknownStreetRecognizer()]
+    return [StreetAddressRecognizer(), ZipCodeRecognizer(), AddressBlockRecognizer(), CuedAddressRecognizer(),
+            UnknownStreetRecognizer(), PhoneFormatRecognizer(), CuedPhoneRecognizer(), NameListRecognizer(),
+            CuedNameRecognizer(), SpeakerLabelRecognizer(), NameAnswerRecognizer(), PossessiveRelationRecognizer(),
+            NamedSsnRecognizer(), NamedLicenceRecognizer(), NamedPassportRecognizer(), NamedCardRecognizer(),
+            NamedBankAccountRecognizer()]
 
 
-__all__ = ["AddressBlockRecognizer", "CuedPhoneRecognizer", "NamedBankAccountRecognizer", "NamedCardRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "NameAnswerRecognizer", "NameListRecognizer", "NamedLicenceRecognizer", "NamedPassportRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
-           "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer", "UnknownStreetRecognizer", "ZipCodeRecognizer",
-           "custom_recognizers"]
+__all__ = ["AddressBlockRecognizer", "CuedAddressRecognizer", "CuedNameRecognizer", "CuedPhoneRecognizer",
+           "NameAnswerRecognizer", "NameListRecognizer", "NamedBankAccountRecognizer", "NamedCardRecognizer",
+           "NamedLicenceRecognizer", "NamedPassportRecognizer", "NamedSsnRecognizer", "PhoneFormatRecognizer",
+           "PossessiveRelationRecognizer", "SpeakerLabelRecognizer", "StreetAddressRecognizer",
+           "UnknownStreetRecognizer", "ZipCodeRecognizer", "custom_recognizers"]

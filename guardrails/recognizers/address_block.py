@@ -16,7 +16,6 @@ counts ("meet me at 5 pm", "send it to 3 people") are rejected.
 from __future__ import annotations
 
 import regex as re
-
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
 from guardrails.recognizers.address import STREET_PREFIXES, STREET_SUFFIXES, STREET_TYPES, StreetAddressRecognizer

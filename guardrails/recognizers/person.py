@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from guardrails.recognizers.names import (PLACE_LIKE, first_names, last_names, places_named_like_people, world_first_names,
-                                          world_last_names)
+from guardrails.recognizers.names import (
+    PLACE_LIKE,
+    first_names,
+    last_names,
+    places_named_like_people,
+    world_first_names,
+    world_last_names,
+)
 
 # A first name inside one of these spaCy entities is a date, an amount or a people (May, Jan, American).
 # GPE/FAC/ORG are not trusted: the small model gives them to many names (Georgina, Stephen).

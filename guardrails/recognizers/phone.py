@@ -8,7 +8,6 @@ unseen, though a leak of them is still a leak.
 from __future__ import annotations
 
 import regex as re
-
 from presidio_analyzer import Pattern, PatternRecognizer
 
 EXT = r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?"
@@ -55,7 +54,8 @@ def _not_a_phone(pattern_text: str) -> bool:
 # numbers ("call me on 01.84.17.61.18", "Mein Handy: 0171 2345678", "Tél. 04 91 23 45 67").
 # "reach"/"contact" need a person after them: "reach 100 000 users" is an audience, not a number.
 PHONE_CUES = (r"(?:call|ring|phone|text|txt|sms|whatsapp|dial|fax)(?:[ \t]+(?:me|us|him|her|them))?"
-              r"(?:[ \t]+(?:on|at))?|(?:reach|contact)[ \t]+(?:me|us|him|her|them)(?:[ \t]+(?:on|at))?|(?:phone|mobile|cell|cellphone|telephone|landline|fax|contact|whatsapp|home|work|office)"
+              r"(?:[ \t]+(?:on|at))?|(?:reach|contact)[ \t]+(?:me|us|him|her|them)(?:[ \t]+(?:on|at))?"
+              r"|(?:phone|mobile|cell|cellphone|telephone|landline|fax|contact|whatsapp|home|work|office)"
               r"[ \t]+(?:number|no\.?|num|\#)|(?:my|his|her|their|our|your)[ \t]+(?:number|phone|mobile|cell|landline)"
               r"|tel\.?|tél\.?|mob\.?|ph\.?|mobile|cell|handy|mobil|telefon|telefono|teléfono|téléphone|portable|cellulare|"
               r"telemóvel|gsm|numéro|nummer|número")

@@ -23,7 +23,7 @@ def test_plain_keeps_length_so_offsets_point_into_the_original(text):
     out = plain(text)
     assert len(out) == len(text)
     # Only markup becomes spaces: every other character stays where it was.
-    assert all(a == b or b == " " for a, b in zip(text, out))
+    assert all(a == b or b == " " for a, b in zip(text, out, strict=True))
 
 
 def test_plain_blanks_markup_but_not_words_or_identifiers():
