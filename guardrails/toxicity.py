@@ -6,16 +6,23 @@ touching the guard or the policy.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 from guardrails.base import Guard
 from guardrails.types import Finding, GuardResult
 
 log = logging.getLogger(__name__)
+
+# A failed download of detoxify's weights is remembered in the model cache for this long, so a machine that
+# cannot reach GitHub does not spend seconds failing again at every start (DETOXIFY_RETRY_HOURS).
+DETOXIFY_RETRY_HOURS = 24.0
 
 # Long replies are scored in pieces and the worst piece counts, so nothing past
 # a model's input limit (512 tokens for detoxify) is silently ignored.
@@ -77,28 +84,76 @@ def load_toxicity_model(
     cache_dir: str | None = None,
     threads: int = 1,
     quantize: str = "int8",
+    detoxify_retry_hours: float = DETOXIFY_RETRY_HOURS,
 ) -> tuple[ToxicityModel, str | None]:
     """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
-    Returns the model and, when it fell back, why (so the app can say so loudly).
+    Returns the model and, when it fell back, why (so the app can say so loudly). When detoxify has to
+    download its weights (no `checkpoint`) and that fails, the failure is written to a small file in the
+    model cache (`detoxify-<variant>-unavailable.json`: reason and time) and the download is not tried
+    again for `detoxify_retry_hours` (0: every start), or until that file is removed.
     """
     from guardrails.toxicity_minilm import MiniLMToxicityModel
 
-    if kind == "minilm":
-        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads,
-                                   quantize=quantize), None
+    def offline():
+        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=folder, threads=threads, quantize=quantize)
+
+    if kind not in ("detoxify", "minilm", "profanity-check"):
+        raise ValueError(f"TOXICITY_MODEL must be 'detoxify', 'minilm' or 'profanity-check', not {kind!r}")
     if kind == "profanity-check":
         return ProfanityCheckModel(), None
-    if kind != "detoxify":
-        raise ValueError(f"TOXICITY_MODEL must be 'detoxify', 'minilm' or 'profanity-check', not {kind!r}")
+    folder = _cache(cache_dir)
+    if kind == "minilm":
+        return offline(), None
+    marker = None if checkpoint else folder / f"detoxify-{variant}-unavailable.json"
+    if marker is not None and (remembered := _remembered_failure(marker, detoxify_retry_hours)):
+        reason = (f"detoxify '{variant}' was not tried: its download failed at {remembered['time']} "
+                  f"({remembered['reason']}); it is tried again {detoxify_retry_hours:g} h after that, or at the next "
+                  f"start once {marker} is removed")
+        fallback = offline()
+        log.warning("%s; using %s", reason, fallback.name)
+        return fallback, reason
     try:
-        return DetoxifyModel(variant, checkpoint, config_dir), None
+        model = DetoxifyModel(variant, checkpoint, config_dir)
     except Exception as exc:  # no network, missing checkpoint, bad file
         reason = f"detoxify '{variant}' could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
-        fallback = MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=_cache(cache_dir), threads=threads,
-                                   quantize=quantize)
+        if marker is not None and detoxify_retry_hours > 0 and not isinstance(exc, ImportError):
+            if _remember_failure(marker, reason):
+                reason += (f"; not tried again for {detoxify_retry_hours:g} h (remembered in {marker}: "
+                           "remove it to try at the next start)")
+        fallback = offline()
         log.warning("%s; falling back to %s", reason, fallback.name)
         return fallback, reason
+    if marker is not None:
+        marker.unlink(missing_ok=True)
+    return model, None
+
+
+def _remembered_failure(marker: Path, retry_hours: float) -> dict | None:
+    """The recorded failure while it is younger than `retry_hours`; None otherwise (or if unreadable)."""
+    if retry_hours <= 0 or not marker.exists():
+        return None
+    try:
+        record = json.loads(marker.read_text())
+        if time.time() - float(record["unix_time"]) < retry_hours * 3600:
+            return record
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("ignoring %s: it is not a failure record this version wrote", marker)
+    return None
+
+
+def _remember_failure(marker: Path, reason: str) -> bool:
+    now = time.time()
+    record = {"reason": reason, "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now)), "unix_time": now}
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=1) + "\n")
+        tmp.replace(marker)
+        return True
+    except OSError as exc:  # a read-only cache: detoxify is simply tried again next time
+        log.warning("could not remember detoxify's failure in %s (%s)", marker, exc)
+        return False
 
 
 def _cache(setting: str | None):
@@ -107,21 +162,51 @@ def _cache(setting: str | None):
     return cache_dir(setting)
 
 
+# Where a piece may end: after a sentence's end or a line break (lists, headings, verses), whitespace included;
+# not after a list's number ("12. ").
+_BOUNDARY = re.compile(r"(?<!\b\d)(?<!\b\d\d)[.!?:;][\"')\]]*\s+|\n\s*")
+
+
+def _cut(text: str, start: int, limit: int, size: int) -> int:
+    """The end of the piece that starts at `start`: the last sentence or line end before `limit`, if the
+    piece keeps at least a third of `size`; else the last whitespace; else `limit` (one very long word)."""
+    ends = [m.end() for m in _BOUNDARY.finditer(text, start + size // 3, limit) if m.end() <= limit]
+    if ends:
+        return ends[-1]
+    space = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
+    return space + 1 if space > start else limit
+
+
 def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
-    """Split at whitespace into pieces of at most about `size` characters."""
+    """Pieces of at most about `size` characters that together cover the whole text.
+
+    Pieces end at sentence or line ends where there is one: a piece cut mid-sentence, or a last piece of
+    a few words ("prosperous society in the face of automation."), is judged without the words that give
+    it its sense, and such fragments of harmless replies scored up to 0.95. A last piece shorter than a
+    third of `size` is scored with the sentences before it (it overlaps the previous piece). Each piece's
+    end depends only on the text before it, so while a reply streams its leading pieces stay the same
+    and their scores are reused (ToxicityGuard's memory).
+    """
     if len(text) <= size:
         return [text]
-    pieces, current = [], ""
-    for word in re.split(r"(?<=\s)", text):
-        if current and len(current) + len(word) > size:
-            pieces.append(current)
-            current = ""
-        current += word
-        while len(current) > size:  # a single very long "word"
-            pieces.append(current[:size])
-            current = current[size:]
-    if current.strip():
-        pieces.append(current)
+    pieces, start = [], 0
+    while len(text) - start > size:
+        end = _cut(text, start, start + size, size)
+        pieces.append(text[start:end])
+        start = end
+    tail = text[start:]
+    if tail.strip():
+        if len(tail) < size // 3 and pieces:
+            # The earliest sentence end from which the rest of the text fits in `size`.
+            earliest = len(text) - size
+            begins = [m.end() for m in _BOUNDARY.finditer(text, earliest, start) if m.end() <= start]
+            if begins:
+                start = begins[0]
+            else:
+                space = text.find(" ", earliest, start)
+                start = space + 1 if space >= 0 else start
+            tail = text[start:]
+        pieces.append(tail)
     return pieces
 
 

@@ -7,7 +7,9 @@ Trained by training/train_toxicity.py; its data sheet sits beside the weights.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -16,10 +18,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import torch
-from torch import nn
+import numpy as np
 
 from guardrails.embeddings import default_encoder_dir
+
+# torch is imported only where a PyTorch net is built or run: when the ONNX graph for the weights is
+# already in MODEL_CACHE_DIR the model loads without it (and without transformers), which is most of
+# its start-up time (README, Performance: start-up).
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +46,40 @@ def normalise(text: str) -> str:
     return _EMOJI_NAME.sub(lambda m: " " + m.group(1).replace("_", " ") + " ", emoji.demojize(text))
 
 
-class ToxicityNet(nn.Module):
-    def __init__(self, encoder, trainable_layers: int = 2):
-        super().__init__()
-        self.encoder = encoder
-        self.head = nn.Linear(encoder.config.hidden_size, 1)
-        self.dropout = nn.Dropout(0.1)
-        n = encoder.config.num_hidden_layers
-        self.trainable_prefixes = tuple(f"encoder.encoder.layer.{i}." for i in range(n - trainable_layers, n)) + ("head.",)
-        for name, param in self.named_parameters():
-            param.requires_grad = name.startswith(self.trainable_prefixes)
+@functools.cache
+def _toxicity_net_class():
+    import torch
+    from torch import nn
 
-    def forward(self, input_ids, attention_mask):
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return self.head(self.dropout(pooled)).squeeze(-1)
+    class ToxicityNet(nn.Module):
+        def __init__(self, encoder, trainable_layers: int = 2):
+            super().__init__()
+            self.encoder = encoder
+            self.head = nn.Linear(encoder.config.hidden_size, 1)
+            self.dropout = nn.Dropout(0.1)
+            n = encoder.config.num_hidden_layers
+            self.trainable_prefixes = tuple(f"encoder.encoder.layer.{i}." for i in range(n - trainable_layers, n)) + ("head.",)
+            for name, param in self.named_parameters():
+                param.requires_grad = name.startswith(self.trainable_prefixes)
 
-    def shipped_state(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().to(torch.float16).contiguous() for k, v in self.state_dict().items()
-                if k.startswith(self.trainable_prefixes)}
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(self.dropout(pooled)).squeeze(-1)
+
+        def shipped_state(self) -> dict:
+            return {k: v.detach().to(torch.float16).contiguous() for k, v in self.state_dict().items()
+                    if k.startswith(self.trainable_prefixes)}
+
+    return ToxicityNet
+
+
+def __getattr__(name: str):
+    """`ToxicityNet` (an nn.Module) is made on first use, so importing this module does not import torch."""
+    if name == "ToxicityNet":
+        return _toxicity_net_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Hugging Face Spaces refuses files over 10 MB in a plain git push (they need git-lfs); weights are
@@ -75,7 +94,7 @@ def weight_files(folder: Path) -> list[Path]:
     return shards or ([folder / "model.safetensors"] if (folder / "model.safetensors").exists() else [])
 
 
-def save_weights(state: dict[str, torch.Tensor], folder: Path) -> None:
+def save_weights(state: dict, folder: Path) -> None:
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +113,7 @@ def save_weights(state: dict[str, torch.Tensor], folder: Path) -> None:
         (folder / f"model-{i}.safetensors").chmod(0o644)  # safetensors writes 0600; a container's app user must read it
 
 
-def load_weights(files: list[Path]) -> dict[str, torch.Tensor]:
+def load_weights(files: list[Path]) -> dict:
     from safetensors.torch import load_file
 
     state = {}
@@ -105,6 +124,7 @@ def load_weights(files: list[Path]) -> dict[str, torch.Tensor]:
 
 def build_net(trainable_layers: int = 2, encoder_dir: str | Path | None = None, layers: int | None = None):
     """`layers` keeps only the encoder's first N layers (a shallower net costs less per reply)."""
+    from torch import nn
     from transformers import AutoModel, AutoTokenizer
 
     folder = Path(encoder_dir) if encoder_dir else default_encoder_dir()
@@ -112,7 +132,20 @@ def build_net(trainable_layers: int = 2, encoder_dir: str | Path | None = None, 
     if layers is not None and layers < encoder.config.num_hidden_layers:
         encoder.encoder.layer = nn.ModuleList(list(encoder.encoder.layer)[:layers])
         encoder.config.num_hidden_layers = layers
-    return ToxicityNet(encoder, trainable_layers), AutoTokenizer.from_pretrained(folder)
+    return _toxicity_net_class()(encoder, trainable_layers), AutoTokenizer.from_pretrained(folder)
+
+
+def fast_tokenizer(encoder_dir: str | Path | None, max_length: int):
+    """The encoder's own tokenizer.json through the `tokenizers` library (what transformers' fast
+    tokenizer wraps): the same ids, padding and truncation, without importing transformers."""
+    from tokenizers import Tokenizer
+
+    folder = Path(encoder_dir) if encoder_dir else default_encoder_dir()
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok.enable_truncation(max_length=max_length)
+    pad_id = tok.token_to_id("[PAD]")
+    tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+    return tok
 
 
 class MiniLMToxicityModel:
@@ -131,30 +164,57 @@ class MiniLMToxicityModel:
         meta_path, files = folder / "meta.json", weight_files(folder)
         if not files or not meta_path.exists():
             raise RuntimeError(f"toxicity weights not found in {folder} (expected meta.json and model-1.safetensors)")
-        self.meta = json.loads(meta_path.read_text())
-        self.net, self.tokenizer = build_net(self.meta["trainable_layers"], encoder_dir, self.meta.get("layers"))
-        missing = set(self.net.shipped_state()) - set(state := load_weights(files))
-        if missing:
-            raise RuntimeError(f"{folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
-        self.net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
-        self.net.eval()
-        self.max_length = self.meta.get("max_length", 128)
-        self.name = f"guarded-chat MiniLM toxicity {self.meta.get('version', '')}".strip()
         if runtime not in RUNTIMES:
             raise ValueError(f"TOXICITY_RUNTIME must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         if quantize not in QUANTIZE:
             raise ValueError(f"TOXICITY_QUANTIZE must be one of {', '.join(QUANTIZE)}, not {quantize!r}")
+        self.meta = json.loads(meta_path.read_text())
+        self.folder, self.files, self.encoder_dir = folder, files, encoder_dir
+        self.max_length = self.meta.get("max_length", 128)
+        self.name = f"guarded-chat MiniLM toxicity {self.meta.get('version', '')}".strip()
+        self._net = self._tokenizer = self._fast_tokenizer = None
         self.runtime, self.quantize, self._onnx = "torch", "none", None
         if runtime == "onnx":
+            # The export is named after the weights' hash, so a cached one is this net: load it without
+            # building the PyTorch net (about 2 s of a start); build and export only when it is missing.
+            self._onnx = OnnxNet.cached(files, cache_dir, threads, quantize)
             try:
-                self._onnx = OnnxNet.for_net(self.net, self.tokenizer, files, cache_dir, threads, quantize)
+                if self._onnx is None:
+                    self._onnx = OnnxNet.for_net(self.net, self.tokenizer, files, cache_dir, threads, quantize)
+                self._fast_tokenizer = fast_tokenizer(encoder_dir, self.max_length)
                 self.runtime, self.quantize = "onnx", quantize
                 if quantize == "int8":  # recorded with every verdict, so a review shows which net judged
                     self.name += " (int8)"
             except Exception as exc:  # same scores either way, so the slower path is a safe fallback
+                self._onnx = None
                 log.warning("toxicity model runs on PyTorch: the ONNX Runtime path failed (%s: %s)", type(exc).__name__, exc)
+        if self._onnx is None:
+            self.net  # noqa: B018  (build it now: a missing tensor is an error at start-up, not at the first reply)
 
-    def logits(self, input_ids, attention_mask) -> torch.Tensor:
+    @property
+    def net(self):
+        """The PyTorch net (training scripts, learning from reviews, the fallback runtime); built on first use."""
+        if self._net is None:
+            net, self._tokenizer = build_net(self.meta["trainable_layers"], self.encoder_dir, self.meta.get("layers"))
+            missing = set(net.shipped_state()) - set(state := load_weights(self.files))
+            if missing:
+                raise RuntimeError(f"{self.folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
+            net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+            self._net = net.eval()
+        return self._net
+
+    @property
+    def tokenizer(self):
+        """transformers' tokenizer (returns tensors); the ONNX path uses `tokenizers` directly."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(Path(self.encoder_dir) if self.encoder_dir else default_encoder_dir())
+        return self._tokenizer
+
+    def logits(self, input_ids, attention_mask):
+        import torch
+
         if self._onnx is not None:
             return self._onnx(input_ids, attention_mask)
         with torch.inference_mode():
@@ -167,6 +227,14 @@ class MiniLMToxicityModel:
             # batched against 0.78 alone). One at a time, a text scores the same in the chat, in a batch
             # audit and in the evaluation CLI.
             return [self.predict([text])[0] for text in texts]
+        if self._onnx is not None:
+            encoded = self._fast_tokenizer.encode_batch([normalise(t) for t in texts])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            probs = 1.0 / (1.0 + np.exp(-np.clip(self._onnx.run(ids, mask), -50, 50)))
+            return [{"toxicity": float(p)} for p in probs]
+        import torch
+
         batch = self.tokenizer([normalise(t) for t in texts], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         probs = torch.sigmoid(self.logits(batch["input_ids"], batch["attention_mask"]))
         return [{"toxicity": float(p)} for p in probs]
@@ -202,15 +270,36 @@ class OnnxNet:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.path = path
 
+    @staticmethod
+    def paths(weight_paths: list[Path], folder: Path | None, quantize: str, prefix: str) -> tuple[Path, Path]:
+        """(float32 export, the file to run) for these weights; the names hash the weights and carry the
+        torch version that exported them (read from the package's metadata: no torch import)."""
+        digest = hashlib.sha256(b"".join(Path(f).read_bytes() for f in weight_paths)).hexdigest()[:16]
+        folder = Path(folder) if folder else cache_dir()
+        exported = folder / f"{prefix}-{digest}-torch{_torch_version()}.onnx"
+        return exported, exported.with_name(f"{exported.stem}-{INT8_SCHEME}.onnx") if quantize == "int8" else exported
+
     @classmethod
-    def for_net(cls, net: nn.Module, tokenizer, weight_paths: list[Path], folder: Path | None = None, threads: int = 1,
+    def cached(cls, weight_paths: list[Path], folder: Path | None = None, threads: int = 1, quantize: str = "none",
+               prefix: str = "toxicity") -> "OnnxNet | None":
+        """The cached graph for these weights, or None when there is none or it does not load (then
+        for_net makes it again)."""
+        path = cls.paths(weight_paths, folder, quantize, prefix)[1]
+        if not path.exists():
+            return None
+        try:
+            return cls(path, threads)
+        except Exception as exc:  # a damaged or foreign file, or no onnxruntime
+            log.warning("toxicity model cache %s could not be loaded (%s); making it again", path, type(exc).__name__)
+            return None
+
+    @classmethod
+    def for_net(cls, net, tokenizer, weight_paths: list[Path], folder: Path | None = None, threads: int = 1,
                 quantize: str = "none", prefix: str = "toxicity") -> "OnnxNet":
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
-        digest = hashlib.sha256(b"".join(Path(f).read_bytes() for f in weight_paths)).hexdigest()[:16]
         folder = Path(folder) if folder else cache_dir()
-        exported = folder / f"{prefix}-{digest}-torch{torch.__version__.split('+')[0]}.onnx"
-        path = exported.with_name(f"{exported.stem}-{INT8_SCHEME}.onnx") if quantize == "int8" else exported
+        exported, path = cls.paths(weight_paths, folder, quantize, prefix)
         if path.exists():
             try:
                 return cls(path, threads)
@@ -227,13 +316,26 @@ class OnnxNet:
                 _quantize(exported, path)
         return cls(path, threads)
 
-    def __call__(self, input_ids, attention_mask) -> torch.Tensor:
-        out = self.session.run(None, {"input_ids": input_ids.numpy().astype("int64"),
-                                      "attention_mask": attention_mask.numpy().astype("int64")})[0]
-        return torch.from_numpy(out)
+    def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {"input_ids": input_ids.astype("int64"), "attention_mask": attention_mask.astype("int64")})[0]
+
+    def __call__(self, input_ids, attention_mask):
+        """torch tensors in and out (the embeddings' encoder and the PyTorch-side callers)."""
+        import torch
+
+        return torch.from_numpy(self.run(input_ids.numpy(), attention_mask.numpy()))
 
 
-def _export(net: nn.Module, tokenizer, path: Path) -> None:
+def _torch_version() -> str:
+    try:
+        return importlib.metadata.version("torch").split("+")[0]
+    except importlib.metadata.PackageNotFoundError:  # torch is needed only to export, and then it must be there
+        return "none"
+
+
+def _export(net, tokenizer, path: Path) -> None:
+    import torch
+
     sample = tokenizer(["an example sentence to trace the graph"], return_tensors="pt")
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with warnings.catch_warnings():  # the exporter's notes on how it maps indexing ops

@@ -95,10 +95,26 @@ def test_long_reply_is_scored_in_chunks_so_late_abuse_counts(toxicity_guard):
 def test_chunks_cover_the_whole_text_within_the_size():
     text = ("word " * 900) + "x" * 2500
     pieces = chunks(text, size=1000)
-    assert "".join(pieces) == text
+    assert "".join(pieces) == text  # no sentence ends here, and the last piece is long enough alone
     assert all(len(p) <= 1000 for p in pieces)
     assert len(chunks("word " * 400, size=400)) == 5
     assert chunks("short") == ["short"]
+
+
+def test_chunks_end_at_sentences_and_a_short_last_piece_keeps_the_sentences_before_it():
+    sentence = "The museum opens at nine and the tour takes about an hour. "  # 59 characters
+    text = sentence * 13 + "Enjoy the visit."  # pieces of six sentences, then 75 characters
+    pieces = chunks(text, size=400)
+    assert all(p.endswith(". ") for p in pieces[:-1])  # never cut mid-sentence
+    assert all(len(p) <= 400 for p in pieces)
+    assert pieces[-1].endswith("Enjoy the visit.") and len(pieces[-1]) > 400 // 3  # not scored as a fragment alone
+    assert pieces[-1].startswith("The museum")
+    covered = "".join(pieces[:-1])
+    assert text.startswith(covered) and covered + pieces[-1] != text  # the last piece overlaps the one before
+    assert text.endswith(pieces[-1])
+    # A list's items end at line breaks.
+    listing = "\n".join(f"{i}. Keep the chain clean and oiled, and check the tyres every week" for i in range(1, 20))
+    assert all(p.endswith("\n") for p in chunks(listing, size=400)[:-1])
 
 
 def test_onnx_runtime_gives_the_torch_scores_and_reuses_its_export(tmp_path):
@@ -176,8 +192,8 @@ def test_a_growing_reply_rescores_only_its_changed_chunk(toxicity_guard):
             return toxicity_guard.model.predict(texts)
 
     guard = ToxicityGuard(Counting())
-    sentence = "The museum opens at nine and the tour takes about an hour, so arrive early. "
-    reply = sentence * 12  # about 900 characters: three chunks
+    reply = "".join(f"Room {i} of the museum opens at nine and the tour takes an hour, so arrive early. "
+                    for i in range(12))  # about 1,000 characters: three chunks, all different
     first = guard.scan(reply)
     grown = guard.scan(reply + "You are a worthless idiot.")
     assert len(calls[0]) == len(chunks(reply, guard.chunk_chars)) >= 3
@@ -208,3 +224,74 @@ def test_shipped_weights_load_from_their_shards_and_match_the_meta():
     assert weight_files(WEIGHTS_DIR)[0].name == "model-1.safetensors"
     layers = model.meta.get("layers", 6)
     assert len(model.net.encoder.encoder.layer) == layers == model.net.encoder.config.num_hidden_layers
+
+
+def test_a_cached_export_loads_without_building_or_importing_pytorch(tmp_path):
+    import subprocess
+    import sys
+
+    texts = ["Have a lovely day.", "You are a worthless idiot and everyone hates you.", "Ça va? 🔪 " * 40]
+    first = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)  # exports into the empty cache
+    assert first._net is not None
+    # A fresh process, as an app start: the cached graph is found, neither torch nor transformers is imported,
+    # and the scores are the first model's.
+    code = (
+        "import json, sys\n"
+        "from guardrails.toxicity_minilm import MiniLMToxicityModel\n"
+        f"m = MiniLMToxicityModel(runtime='onnx', cache_dir={str(tmp_path)!r})\n"
+        f"scores = [p['toxicity'] for p in m.predict({texts!r})]\n"
+        "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules,\n"
+        "                  'built': m._net is not None, 'runtime': m.runtime, 'name': m.name, 'scores': scores}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    import json
+
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["torch"] is False and seen["transformers"] is False and seen["built"] is False
+    assert (seen["runtime"], seen["name"]) == ("onnx", first.name)
+    assert seen["scores"] == [p["toxicity"] for p in first.predict(texts)]
+    # The PyTorch net is still there for whoever needs it (training, learning from reviews), built on first use.
+    again = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
+    assert again._net is None and again.net is not None and again._net is not None
+
+
+def test_a_failed_detoxify_download_is_remembered_in_the_cache_and_retried_later(tmp_path, monkeypatch):
+    import json
+    import time
+
+    # A real download failure wherever the test runs: detoxify's weights are fetched through a proxy that
+    # refuses connections, into an empty torch hub folder.
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    hub = tmp_path / "torch" / "hub"
+    cache = tmp_path / "cache"
+    marker = cache / "detoxify-unbiased-unavailable.json"
+
+    model, reason = load_toxicity_model("detoxify", "unbiased", cache_dir=str(cache))
+    assert isinstance(model, MiniLMToxicityModel)
+    assert "could not be loaded" in reason and str(marker) in reason and "24 h" in reason
+    record = json.loads(marker.read_text())
+    assert record["reason"] in reason and abs(record["unix_time"] - time.time()) < 600
+    assert hub.exists()  # detoxify did try its download
+
+    import shutil
+
+    shutil.rmtree(hub)
+    model, reason = load_toxicity_model("detoxify", "unbiased", cache_dir=str(cache))
+    assert isinstance(model, MiniLMToxicityModel) and reason.startswith("detoxify 'unbiased' was not tried")
+    assert record["time"] in reason and str(marker) in reason
+    assert not hub.exists()  # no download was tried
+
+    record["unix_time"] -= 25 * 3600  # a day later it is tried again, and the new failure is remembered
+    marker.write_text(json.dumps(record))
+    model, reason = load_toxicity_model("detoxify", "unbiased", cache_dir=str(cache))
+    assert "could not be loaded" in reason and hub.exists()
+    assert json.loads(marker.read_text())["unix_time"] > record["unix_time"] + 24 * 3600
+
+    shutil.rmtree(hub)
+    marker.unlink()  # removing the file asks for a try at the next start
+    model, reason = load_toxicity_model("detoxify", "unbiased", cache_dir=str(cache), detoxify_retry_hours=0)
+    assert "could not be loaded" in reason and hub.exists() and not marker.exists()  # 0: never remembered
