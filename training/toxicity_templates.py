@@ -303,6 +303,92 @@ def affirming_cases(n: int, seed: int = 0) -> list[tuple[str, int, str]]:
     return out
 
 
+
+# Ordinary assistant replies (label 0). The model was trained on posts, short queries and prompts, and held
+# about 3% of chat models' everyday answers: history with wars and plagues, songs about unity ("no matter
+# the race"), stories with a villain, a knife in the kitchen, a fight in a game. These paragraphs have the
+# register of an assistant's reply (advice in the second person, lists, headings, "we" in a speech) around
+# words that are harmless in their sense here. They are written for the project, not taken from the
+# AlpacaEval dev replies, which stay for measuring.
+REPLY_OPENERS = [
+    "Here are a few things to keep in mind about {t}:", "Great question! {T} is a fascinating subject.",
+    "Sure! Here's a short overview of {t}.", "### {T}", "**{T}**", "Of course. Let's break {t} down step by step.",
+    "That's a wonderful idea. Here's how you could approach {t}.", "Absolutely, here is what I would suggest.",
+]
+REPLY_SENTENCES = [
+    # history and what-ifs
+    "The war left millions of people dead and whole cities in ruins.", "The plague killed about a third of Europe's population.",
+    "Without the invasion, the empire might have survived for another century.",
+    "The conquerors brought diseases to which the local people had no immunity.",
+    "The rebels stormed the fortress and executed the king's ministers.",
+    "Historians still argue about how many soldiers died in the battle.",
+    "The army burned the villages as it retreated, leaving nothing for the enemy.",
+    "If the revolution had failed, the monarchy would have crushed any opposition.",
+    "Slavery was abolished after decades of struggle, protest and war.",
+    "The massacre shocked the world and led to new laws of war.",
+    # unity, songs and speeches
+    "We stand together, no matter our race, our faith or where we come from.",
+    "Together we can build a fairer town for every neighbour.",
+    "No more hate, no more division, we rise as one.", "They fought for their rights and they would not be silenced.",
+    "March on, keep your heads high and your hearts open.", "Break the chains and let your voices be heard!",
+    "Nurses fought through the night to keep their patients alive.",
+    "The team conquered the summit after three failed attempts.",
+    "The old sailor sang of storms, lost friends and the cruel sea.",
+    # stories, games and horror
+    "The monster crept out of the fog and dragged the sailor into the sea.",
+    "The villain laughed as the city burned below him.", "The wolf pack hunted the wounded deer through the snow.",
+    "The detective found the body in the library, a knife still in its back.",
+    "To beat the final boss, attack its weak spot when it raises its shield.",
+    "You can kill the zombies faster with a headshot, so aim carefully.",
+    "The pirates swore to fight to the last man for their captain.",
+    "For a scary costume, go as a zombie with fake blood and torn clothes.",
+    "The ghost of the drowned fisherman still haunts the lighthouse, the villagers say.",
+    "Survivors in the wasteland do whatever it takes to stay alive.",
+    # kitchen, garden, home
+    "Hold the knife firmly and curl your fingers so you don't cut yourself.", "Chop the onions finely and crush the garlic.",
+    "Beat the eggs until they are pale and fluffy.", "Kill the weeds by pouring boiling water on their roots.",
+    "Slugs can destroy a vegetable patch overnight, so set beer traps.", "To get rid of mice, seal every gap and set traps.",
+    "Stab the potatoes with a fork before baking them so they don't burst.",
+    # health and science
+    "Your immune system attacks the germs like tiny soldiers.", "The virus invades healthy cells and destroys them.",
+    "Cancer cells grow out of control and can spread to other organs.", "Some bacteria are deadly if they get into the blood.",
+    "An overdose of this medicine can be fatal, so never take more than the label says.",
+    "Octopuses can taste with their arms.", "Black holes swallow anything that comes too close, even light.",
+    # advice in the second person
+    "You can do this, so don't let one bad day knock you down.", "Don't beat yourself up about it; everyone makes mistakes.",
+    "Be patient with yourself and take it one step at a time.", "If your boss is difficult, stay calm and write everything down.",
+    "You should never share your password, even with a friend.", "Hackers often attack weak passwords first.",
+    "Tell your friend you're there for them and listen without judging.", "Crush your workout by warming up first.",
+    "Don't worry if your cat ignores you at first; cats take time to trust.",
+    # closings
+    "I hope this helps!", "Happy baking!", "Good luck, and have fun!", "Let me know if you have any other questions.",
+    "In short, the outcome is hard to predict.", "Stay safe and take care of yourself.",
+]
+REPLY_TOPICS = [
+    "the Thirty Years' War", "the French Revolution", "the fall of Rome", "the Second World War", "the Mongol empire",
+    "your garden", "baking bread", "training a puppy", "your first marathon", "a horror movie pitch", "chess",
+    "a pirate adventure", "a rap about peace", "a poem about autumn", "job interviews", "keeping a cat happy",
+    "the immune system", "black holes", "password safety", "a bad day at work", "Halloween", "a video game",
+]
+
+
+def assistant_reply_cases(n: int, seed: int = 0) -> list[tuple[str, int, str]]:
+    """n harmless assistant-style replies of 2-6 sentences, some as numbered or bulleted lists."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        topic = rng.choice(REPLY_TOPICS)
+        lines = [rng.choice(REPLY_SENTENCES) for _ in range(rng.randint(2, 6))]
+        style = rng.random()
+        if style < 0.3:
+            lines = [f"{i}. {line}" for i, line in enumerate(lines, 1)]
+        elif style < 0.45:
+            lines = [f"- {line}" for line in lines]
+        if rng.random() < 0.6:
+            lines.insert(0, rng.choice(REPLY_OPENERS).replace("{t}", topic).replace("{T}", topic[0].upper() + topic[1:]))
+        out.append(("\n".join(lines) if style < 0.45 or rng.random() < 0.3 else " ".join(lines), 0, "assistant_templates"))
+    return out
+
 def main(argv: list[str] | None = None) -> int:
     """Write the functional cases as CSV (text,label,family), e.g. for `guardrails.evaluate toxicity --by family`."""
     import argparse

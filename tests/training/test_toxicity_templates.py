@@ -48,3 +48,24 @@ def test_insult_and_threat_contrast_cases_are_triples_and_none_is_a_probe_senten
     # A probe sentence in training would make the probe test a memory test.
     assert not any(_words(s) in t or t in _words(s) for s in sentences for t in trained)
     assert not trained & held
+
+
+def test_assistant_replies_are_harmless_multi_sentence_and_share_no_sentence_with_the_held_out_cases():
+    from training.toxicity_templates import REPLY_SENTENCES, assistant_reply_cases
+
+    rows = assistant_reply_cases(300)
+    assert len(rows) == 300 and {label for _, label, _ in rows} == {0} and {s for _, _, s in rows} == {"assistant_templates"}
+    assert rows == assistant_reply_cases(300)  # seeded: a training run can be repeated
+    texts = [t for t, _, _ in rows]
+    assert all(sum(s in t for s in REPLY_SENTENCES) >= 2 for t in texts)
+    assert any("\n1. " in t or t.startswith("1. ") for t in texts) and any("\n- " in t or t.startswith("- ") for t in texts)
+    held = [t for t, _, _ in cases(held_out=True)]
+    assert not any(h in t for h in held for t in texts)
+    # No sentence from the dev set's replies (past stock phrases like "I hope this helps!"): the AlpacaEval
+    # answers are for measuring only.
+    import json
+
+    dev = ROOT.parent / "shared/data/assistant_replies_alpacaeval_dev.jsonl"
+    if dev.exists():
+        replies = [json.loads(line)["reply"] for line in dev.open(encoding="utf-8")]
+        assert not [s for s in REPLY_SENTENCES if len(s) > 45 and any(s in r for r in replies)]

@@ -1,0 +1,38 @@
+"""The training script's options for a short run from an earlier model (issue 19: ordinary replies)."""
+
+import random
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+import torch
+
+from training.train_toxicity import init_weights, load_training
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="needs ../shared/data")
+def test_a_base_sample_keeps_every_hand_written_row_and_adds_the_assistant_replies():
+    full = load_training(DATA, random.Random(0), contrast=True, contrast_groups=4)
+    short = load_training(DATA, random.Random(0), contrast=True, contrast_groups=4, base_sample=1000, assistant_templates=200)
+    by_source = lambda rows: {s: sum(1 for _, _, x in rows if x == s) for s in {x for _, _, x in rows}}  # noqa: E731
+    f, s = by_source(full), by_source(short)
+    public = ("hatemoji", "convabuse", "hatexplain", "implicit_hate", "davidson", "clinc150", "awesome_prompts")
+    assert sum(s.get(k, 0) for k in public) == 1000 < sum(f[k] for k in public)
+    assert s["templates"] == f["templates"] and s["contrast"] == f["contrast"]
+    assert s["assistant_templates"] == 200 and "assistant_templates" not in f
+    assert {label for _, label, src in short if src.startswith("assistant_templates")} == {0}
+
+
+def test_init_loads_an_earlier_models_tensors_and_refuses_a_different_depth(tmp_path):
+    from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, load_weights, weight_files
+
+    shipped = load_weights(weight_files(WEIGHTS_DIR))
+    net, _ = build_net(6, layers=6)
+    key = next(k for k in shipped if k.startswith("encoder.encoder.layer.0."))
+    assert not torch.equal(net.state_dict()[key].half(), shipped[key])  # the base encoder's, before
+    init_weights(net, WEIGHTS_DIR, Namespace(layers=6))
+    assert all(torch.equal(net.state_dict()[k].half(), v) for k, v in shipped.items())
+    with pytest.raises(SystemExit, match="--layers 6"):
+        init_weights(net, WEIGHTS_DIR, Namespace(layers=4))
