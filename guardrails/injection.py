@@ -12,7 +12,10 @@ own, and its risk is the highest of the three: a short payload put before or aft
 role-play prompt is diluted in the whole-text features but stands out in its own chunk.
 
 `training/train_injection.py` fits the weights and folds the operating point chosen by
-cross-validation into the bias, so that 0.5 is the shipped threshold.
+cross-validation into the bias, so that 0.5 is the shipped threshold. Besides the public attack and benign sets it
+trains on written ordinary instruction-style prompts (translation, "You are given ...", code, questions about AI,
+harmless role-play) and on the same tasks carrying override payloads (training/injection_synthetic.py), so that a
+prompt phrased as a task is not taken for an attack: the payload is what counts.
 """
 
 from __future__ import annotations
