@@ -1,4 +1,5 @@
-"""Make the README's screenshots from the real app: `make screenshots` (writes docs/chat.png, docs/review.png)."""
+"""Make the README's screenshots from the real app: `make screenshots` (writes docs/chat.png, docs/review.png,
+docs/dashboard.png)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,16 @@ def main(out_dir: str = "docs") -> None:
                 mod.locator("#item-why").get_by_text("Why it was held").wait_for()
                 mod.locator("#item-why").click()  # closes the dropdown's option list
                 mod.screenshot(path=str(out / "review.png"), full_page=True)
+
+                # The dashboard: the held share of replies and the refusal share of messages, with reasons.
+                mod.get_by_role("tab", name="Dashboard").click()
+                mod.locator("#dash-refresh").click()
+                mod.locator("#dash-load").get_by_text("of replies held").wait_for(timeout=60_000)
+                mod.wait_for_timeout(1500)  # the plots render after the text
+                mod.screenshot(path=str(out / "dashboard.png"), full_page=True)
         finally:
             server.stop()
-    print(f"wrote {out / 'chat.png'} and {out / 'review.png'}")
+    print(f"wrote {out / 'chat.png'}, {out / 'review.png'} and {out / 'dashboard.png'}")
 
 
 if __name__ == "__main__":
