@@ -130,8 +130,10 @@ def private_cue(text: str, name: Span) -> bool:
 
 
 def sensitive_fact(text: str, name: Span) -> bool:
+    """A sensitive term in the name's sentence, outside the name itself ("my friend Christian" is no religion)."""
     left, right = _sentence(text, name.start, name.end)
-    return SENSITIVE.search(text[left:right]) is not None
+    sentence = text[left:name.start] + " " * (name.end - name.start) + text[name.end:right]
+    return SENSITIVE.search(sentence) is not None
 
 
 def is_private(text: str, name: Span, identifiers: list[Span], prompt: str = "",

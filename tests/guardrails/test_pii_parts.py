@@ -137,3 +137,8 @@ def test_one_address_is_one_finding_and_a_place_inside_it_no_name(pii_guard):
     text = "Ship it to Mannerheimintie 12 B, Helsinki."
     findings = pii_guard.scan(text).findings
     assert [(f.category, text[f.start:f.end]) for f in findings] == [("ADDRESS", "Mannerheimintie 12 B, Helsinki")]
+
+
+def test_a_sensitive_word_inside_the_name_is_no_fact():
+    text = "My friend Christian Hope started a new job."
+    assert not is_private(text, _span(text, "Christian Hope"), [])
