@@ -124,12 +124,13 @@ def main() -> None:
         results = [{} for _ in range(args.sessions)]
         threads = [threading.Thread(target=chat, args=(server.url, QUESTIONS[i % len(QUESTIONS)], results[i]))
                    for i in range(args.sessions)]
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds(server.proc.pid)
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=1800)
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.proc.pid) - cpu_before
         tokenizer = AutoTokenizer.from_pretrained(embedded_model_dir(), gguf_file=EMBEDDED_GGUF)
         ok = [r for r in results if "error" not in r and r.get("first") is not None]
         errors = [r["error"] for r in results if "error" in r]
@@ -145,6 +146,10 @@ def main() -> None:
         if rates:
             print(f"  tokens/s per session, send to end  median {statistics.median(rates):5.1f}, min {min(rates):5.1f}")
             print(f"  tokens/s, all sessions together   {sum(len(tokenizer(r['reply'], add_special_tokens=False)['input_ids']) for r in ok) / wall:5.1f}")
+        # On a shared machine wall times mostly measure the neighbours; the server's own CPU does not.
+        reply_tokens = sum(len(tokenizer(r["reply"], add_special_tokens=False)["input_ids"]) for r in ok)
+        print(f"  server CPU for the sessions  {server_cpu:5.1f} s, {1000 * server_cpu / max(1, reply_tokens):5.1f} ms per reply token "
+              f"({reply_tokens / max(1, len(ok)):.0f} tokens per reply; load average {loadavg()})")
         print(f"  server peak RSS              {peak_rss_mb(server.proc.pid):5.0f} MB")
     finally:
         server.stop()
