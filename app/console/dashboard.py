@@ -132,6 +132,7 @@ def dashboard_plots(d, t: TrafficSummary):
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.bar(list(d.decisions), list(d.decisions.values()), color=["#2a7", "#c33"][: len(d.decisions)])
     ax.set_ylabel("decisions")
+    _empty(ax, not d.decisions)
     figs.append(fig)
 
     fig, ax = plt.subplots(figsize=(5, 3))
@@ -148,8 +149,17 @@ def dashboard_plots(d, t: TrafficSummary):
     ax.bar(names, [a / t if t else 0 for a, t in d.approved_share.values()])
     ax.set_ylim(0, 1)
     ax.set_ylabel("approved / decided")
+    _empty(ax, not names)
     figs.append(fig)
     for f in figs:
         f.tight_layout()
         plt.close(f)
     return figs
+
+
+def _empty(ax, empty: bool) -> None:
+    """An empty bar chart said so, instead of showing axes around zero with negative ticks."""
+    if empty:
+        ax.text(0.5, 0.5, "no decisions yet", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_ylim(0, 1)

@@ -13,6 +13,24 @@ from tests.app.browser import chromium, send_message, sign_in
 from tests.app.servers import MODERATOR, AppServer, wait_for_pending
 
 
+# Replies the default policy holds: a name on its own no longer does, a made-up street address or phone does.
+HELD_PROMPTS = [
+    "Write a contact card for a made-up plumber: full name, mobile phone number and home street address.",
+    "Invent a customer record with a name, an e-mail address, a phone number and a credit card number.",
+]
+
+
+def hold_one(page, queue):
+    """Send the prompts in turn until one reply is held; the held item (the model decides what it writes)."""
+    for prompt in HELD_PROMPTS:
+        send_message(page, prompt)
+        try:
+            return wait_for_pending(queue, timeout=90)
+        except TimeoutError:
+            continue
+    raise RuntimeError("no reply was held; add a prompt to HELD_PROMPTS that the current policy holds")
+
+
 def main(out_dir: str = "docs") -> None:
     out = Path(out_dir)
     out.mkdir(exist_ok=True)
@@ -24,11 +42,10 @@ def main(out_dir: str = "docs") -> None:
                 page.goto(server.url)
                 send_message(page, "What is the capital of France?")
                 page.locator("#chatbot").get_by_text("Paris").first.wait_for(timeout=60_000)
-                send_message(page, "Who wrote Hamlet?")  # the reply names a person: held by the PII guard
-                page.locator("#chatbot").get_by_text("checked by a moderator").wait_for(timeout=60_000)
+                queue = ReviewQueue(make_engine(f"sqlite:///{server.db_path}"))
+                item = hold_one(page, queue)
                 page.screenshot(path=str(out / "chat.png"))
 
-                item = wait_for_pending(ReviewQueue(make_engine(f"sqlite:///{server.db_path}")))
                 mod = browser.new_page(viewport={"width": 1100, "height": 1200})
                 mod.goto(server.url)
                 sign_in(mod, *MODERATOR)

@@ -5,6 +5,7 @@ Content-Security-Policy, and what the browser keeps after sign-out."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -71,7 +72,7 @@ def test_the_console_before_and_after_sign_in(app):
         pick_option(page, "#f-sort", "newest")
         page.locator("#f-apply").click()
         expect(page.get_by_label("What the person wrote")).to_have_value("third question")
-        expect(page.locator("#item-pick input")).to_have_value(f"#{app.newest} · pii · [PERSON] can be reached at [PHONE_NUMBER]")
+        expect(page.locator("#item-pick input")).to_have_value(re.compile(rf"^#{app.newest} · pii · "))
         assert page.evaluate("window.__csp") == []  # Gradio works under the policy
 
 

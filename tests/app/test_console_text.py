@@ -56,8 +56,9 @@ def test_the_time_to_decision_axis_never_shows_negative_hours():
     summary = TrafficSummary(start=datetime(2026, 1, 1, tzinfo=UTC),
                              hours=[datetime(2026, 1, 1, h, tzinfo=UTC) for h in range(3)])
     for hours in ([], [0.0], [0.0, 0.0, 0.5]):
-        latency = dashboard_plots(Dashboard(hours_to_decision=hours), summary)[3]
-        assert latency.axes[0].get_xlim()[0] >= 0, hours
+        plots = dashboard_plots(Dashboard(hours_to_decision=hours), summary)
+        assert plots[3].axes[0].get_xlim()[0] >= 0, hours
+        assert all(p.axes[0].get_ylim()[0] >= 0 for p in plots)  # no empty chart around zero either
 
 
 def test_the_load_line_gives_the_held_and_refused_shares_with_their_reasons():
