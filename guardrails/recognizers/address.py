@@ -42,7 +42,7 @@ US_STATES = (
     r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
 )
 SEP = r"[ \t]*[,\n]?[ \t]*"
-# "3D square diorama" is a dimension, "2-3 close-up boxes" an adjective: neither starts an address.
+# "3D square diorama" is a dimension (as is "flat 2D"), "1:1 square" a ratio, "2-3 close-up boxes" an adjective: neither starts an address.
 # "2 square feet", "37.361 square units": a street word that is also a measure, followed by its unit.
 NOT_A_MEASURE = (r"(?![ \t]+(?:feet|foot|ft|inch(?:es)?|yards?|miles?|units?|met(?:er|re)s?|m|cm|mm|km|"
                  r"(?:kilo|centi|milli)met(?:er|re)s?|acres?|hectares?|pixels?|px)\b)")
@@ -55,8 +55,8 @@ class StreetAddressRecognizer(PatternRecognizer):
 
     def __init__(self):
         patterns = [
-            Pattern("number_street", rf"(?<![\d.,])\b(?!\d[dD]\b)\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b(?![-‐]){NOT_A_MEASURE}){TAIL}", 0.6),
-            Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{0,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
+            Pattern("number_street", rf"(?<![\d.,:/])\b(?!\d[dD]\b)\d{{1,6}}[a-z]?(?:-\d{{1,4}})?[ \t]+(?:{NAME_WORD}[ \t]+){{0,4}}?(?:(?:{STREET_ABBREVIATIONS})\.|(?:{STREET_TYPES})\b(?![-‐]){NOT_A_MEASURE}){TAIL}", 0.6),
+            Pattern("prefixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?(?:{STREET_PREFIXES})[ \t]+(?:{WORD}[ \t]+){{1,5}}?\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("number_first_prefixed_street", rf"\b\d{{1,5}}[a-z]?,?[ \t]+(?:{NUMBER_FIRST_PREFIXES})[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}(?:[ \t]+(?:{PARTICLE}[ \t]*)*(?-i:\p{{Lu}}){WORD}){{0,3}}{TAIL}", 0.55),
             Pattern("suffixed_street", rf"\b(?:\d{{1,5}}[a-z]?[ \t]+)?\p{{L}}{{2,}}(?:{STREET_SUFFIXES})[ \t]+\d{{1,5}}[a-z]?\b{TAIL}", 0.55),
             Pattern("po_box", rf"\b(?:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)[ \t]*#?\d+{TAIL}", 0.6),
@@ -65,7 +65,7 @@ class StreetAddressRecognizer(PatternRecognizer):
             # APO/FPO/DPO with a military "state" and five digits is an address line wherever it stands.
             Pattern("military_ship", r"\b(?-i:USS|USNS|USNV|USCGC|USAV)[ \t]+\p{L}[\p{L}'.-]*(?:[ \t]+\p{L}[\p{L}'.-]*)?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
             Pattern("military_postcode", r"\b(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b", 0.6),
-            Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*\d{{1,5}}[a-z]?\b", 0.5),
+            Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*(?!\d[dD]\b)\d{{1,5}}[a-z]?\b", 0.5),
             Pattern("city_state_zip", rf"\b(?-i:\p{{Lu}}[\p{{L}}'.-]+(?:[ \t]+\p{{Lu}}[\p{{L}}'.-]+){{0,2}}),[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b", 0.6),
         ]
         super().__init__(supported_entity="ADDRESS", name="StreetAddressRecognizer", patterns=patterns,

@@ -17,6 +17,10 @@ LABEL = r"(?=[ \t]*[-–(,:]?[ \t]*(?:office|fax|mobile|cell|home|work|tel|phone
 DATE_LIKE = re.compile(r"^(?:(?:19|20)\d\d[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ](?:19|20)\d\d|(?:19|20)\d\d[-– ](?:19|20)\d\d)$")
 
 
+# An ISO date with more after it ("2026-01-07 14" of "2026-01-07 14:30") is a timestamp.
+ISO_DATE_START = re.compile(r"^(?:19|20)\d\d-\d\d-\d\d(?!\d)")
+
+
 class PhoneFormatRecognizer(PatternRecognizer):
     # No "call": presidio drops spaCy stop words from the context window, and "call" is one.
     CONTEXT = ["phone", "telephone", "tel", "mobile", "cell", "fax", "reach", "contact", "number",
@@ -47,7 +51,8 @@ class PhoneFormatRecognizer(PatternRecognizer):
 
 def _not_a_phone(pattern_text: str) -> bool:
     digits = sum(c.isdigit() for c in EXT_RE.sub("", pattern_text))  # an extension adds digits, not length
-    return not 7 <= digits <= 15 or bool(DATE_LIKE.match(pattern_text.strip()))
+    text = pattern_text.strip()
+    return not 7 <= digits <= 15 or bool(DATE_LIKE.match(text) or ISO_DATE_START.match(text))
 
 
 # Words that introduce a phone number directly before it, in English and the languages of European

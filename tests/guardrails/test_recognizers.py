@@ -270,3 +270,13 @@ def test_a_cidr_network_block_is_not_an_ip_address(pii_guard):
 @pytest.mark.parametrize("text", ["A hyper-realistic 3D square diorama of the city.", "Add 2-3 close-up boxes."])
 def test_dimensions_and_adjectives_are_not_addresses(pii_guard, text):
     assert found(pii_guard, text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize("text", ["Single image, 3:2 landscape or 1:1 square.", "The Late Cretaceous (via 1890).",
+                                  "Convert the render into a flat 2D plan."])
+def test_ratios_years_and_dimensions_are_not_addresses(pii_guard, text):
+    assert found(pii_guard, text, "ADDRESS") == []
+
+
+def test_a_timestamp_is_not_a_phone_even_near_mobile(pii_guard):
+    assert found(pii_guard, "Mobile app plan, generated 2026-01-07 14:30 by the team.", "PHONE_NUMBER") == []
