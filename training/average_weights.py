@@ -55,10 +55,8 @@ def main() -> None:
     net, tokenizer = build_net(trainable, layers=layers)
     net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
     net.eval()
-    figures = evaluate(net, tokenizer, Path(args.data))
-
     out = Path(args.out)
-    save_weights(state, out)
+    save_weights(state, out)  # usable (with the meta.json below, figures to follow) while the evaluation runs
     meta = {key: metas[0][key] for key in ("base", "trainable_layers", "layers", "max_length", "train_max_length", "epochs")
             if key in metas[0]}
     meta.update({
@@ -70,10 +68,12 @@ def main() -> None:
         # What it took to make this net: every ingredient's training (averaging takes a second).
         "train_seconds": sum(m.get("train_seconds") or 0 for m in metas),
         "threshold": 0.5,
-        "evaluation_at_0.5": figures,
+        "evaluation_at_0.5": {},
         "command": "python -m training.average_weights --out " + args.out + " --version " + args.version
                    + " " + " ".join(args.models),
     })
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    meta["evaluation_at_0.5"] = evaluate(net, tokenizer, Path(args.data))
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"wrote {out}", flush=True)
 

@@ -277,9 +277,9 @@ def main() -> None:
     train_top_layers(net, batches, n_pos / len(rows), args)
     train_seconds = time.time() - started
 
+    save_weights(net.shipped_state(), out)  # before the figures, so a slow or failed evaluation loses no training
     figures = {} if args.skip_eval else evaluate(net, tokenizer, data)
 
-    save_weights(net.shipped_state(), out)
     meta = {
         "version": args.version,
         "trained": time.strftime("%Y-%m-%d"),
