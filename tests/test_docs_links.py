@@ -48,8 +48,8 @@ def links(text: str) -> list[tuple[int, str]]:
 
 
 def slug(heading: str) -> str:
-    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).lower()
+    """GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces to hyphens."""
+    text = re.sub(r"[`*]|\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).lower()
     kept = "".join(c for c in text if c in " -" or unicodedata.category(c)[0] in "LNM" or c == "_")
     return kept.replace(" ", "-")
 
@@ -131,6 +131,7 @@ def test_the_checker_finds_a_broken_link_a_missing_anchor_and_skips_code(tmp_pat
     ("Hostile input, faults and abuse", "hostile-input-faults-and-abuse"),
     ("Figures (from `make evaluate`; details in [the card](../model_card.md))", "figures-from-make-evaluate-details-in-the-card"),
     ("The p95 target, run by run", "the-p95-target-run-by-run"),
+    ("16 concurrent sessions (`bench/app_load.py`, MAX_NEW_TOKENS=64)", "16-concurrent-sessions-benchapp_loadpy-max_new_tokens64"),
 ])
 def test_anchors_follow_githubs_rules(heading, anchor):
     assert slug(heading) == anchor
