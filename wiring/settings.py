@@ -143,6 +143,10 @@ class Settings(BaseModel):
         "local folder with the checkpoint's Hugging Face config and tokenizer (detoxify's "
         "huggingface_config_path=)",
         'guards')
+    detoxify_retry_hours: float = setting(
+        24, "hours a failed detoxify download is remembered in MODEL_CACHE_DIR before it is tried again (the app starts "
+        "on the offline model meanwhile); 0 = try at every start; delete detoxify-<variant>-unavailable.json there to "
+        "retry at the next start", "guards", ge=0)
     toxicity_threshold: float = setting(
         0.5,
         "the toxicity guard fires when any category scores at or above this",
