@@ -77,22 +77,23 @@ class Settings(BaseModel):
 
     # engine
     engine: str = setting(
-        'fast',
-        "what generates replies: 'fast' (lean int8 decode loop, Llama-family models; others fall back to "
-        "transformers), 'transformers' (model.generate), 'llama-cpp' (needs llama-cpp-python; GGUF only) or "
-        "'openai' (an OpenAI-compatible server, OPENAI_BASE_URL)",
-        'engine')
+        "onnx",
+        "what generates replies: 'onnx' (ONNX Runtime GenAI: the model is converted once into MODEL_CACHE_DIR, "
+        "then loaded directly; Llama, Qwen, Phi, Gemma and Mistral families), 'transformers' (model.generate, any "
+        "Hugging Face causal LM), 'llama-cpp' (needs llama-cpp-python; GGUF only) or 'openai' (an OpenAI-compatible "
+        "server, OPENAI_BASE_URL); 'fast' is an old name for 'onnx'",
+        "engine")
     model_cache_dir: str = setting(
-        '',
-        "where the fast engine keeps a GGUF's dequantized weights (safetensors) for quick starts, and the "
-        "toxicity model and the injection encoder their ONNX exports; empty = model-cache beside the default "
-        "database; 'off' = no cache",
-        'engine')
-    model_quantize: Annotated[Literal['int8', 'none'], BeforeValidator(_lower)] = setting(
-        'int8',
-        "fast engine weights: 'int8' (per-channel, dynamic int8 matmuls) or 'none' (float32, output identical"
-        " to transformers)",
-        'engine')
+        "",
+        "where ENGINE=onnx keeps the converted chat model, and the toxicity model and the injection encoder their "
+        "ONNX exports; empty = model-cache beside the default database; 'off' = no cache (ENGINE=onnx then "
+        "converts into a temporary folder at every start)",
+        "engine")
+    model_quantize: Annotated[Literal["int4", "int8", "none"], BeforeValidator(_lower)] = setting(
+        "int4",
+        "ENGINE=onnx weights: 'int4' (measured fastest: docs/eval/experiments/engine-onnx.md), 'int8' or 'none' "
+        "(float32)",
+        "engine")
     openai_base_url: str = setting('', "ENGINE=openai: the server's base URL, e.g. http://127.0.0.1:8000/v1", 'engine')
     openai_model: str = setting('', 'ENGINE=openai: the model name sent with each request', 'engine')
     openai_api_key: str = setting('', 'ENGINE=openai: bearer token, if the server wants one', 'engine')
@@ -350,11 +351,13 @@ class Settings(BaseModel):
     @field_validator("engine")
     @classmethod
     def _known_engine(cls, name: str) -> str:
-        from models.engines import ENGINES
+        from models.engines import canonical_engine
 
-        if name not in ENGINES:
-            raise ValueError(f"must be one of {', '.join(ENGINES)}")
-        return name
+        try:
+            canonical_engine(name)  # an unknown name is refused; an old alias ('fast') is kept as written
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("ENGINE ")) from None
+        return name.strip().lower()
 
     @field_validator("toxicity_action")
     @classmethod
