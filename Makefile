@@ -81,6 +81,13 @@ evaluate: $(VENV)/.app
 	$(EVAL) toxicity --data $(DATA)/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True --report docs/eval/toxicity_wiki > docs/eval/toxicity_wiki.json
 	$(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness > docs/eval/fairness.json
 	TOXICITY_MODEL=profanity-check $(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness_baseline > docs/eval/baseline_fairness.json
+	# Ordinary traffic: the share of real chat-model answers the output policy holds, and of everyday
+	# messages the input checks refuse (precision on what the product really sees, beside the recall rows above).
+	$(EVAL) replies --data $(DATA)/assistant_replies_alpacaeval_dev.jsonl --report docs/eval/ordinary_replies > docs/eval/ordinary_replies.json
+	$(EVAL) prompts --data $(DATA)/benign_prompts_alpacaeval_dev.csv --report docs/eval/ordinary_prompts > docs/eval/ordinary_prompts.json
+	$(EVAL) prompts --data $(DATA)/benign_queries_clinc150.csv --where split=test > docs/eval/ordinary_prompts_clinc150.json
+	$(EVAL) prompts --data $(DATA)/benign_queries_banking77.csv --where split=test > docs/eval/ordinary_prompts_banking77.json
+	$(EVAL) prompts --data $(DATA)/benign_prompts_awesome_chatgpt.csv > docs/eval/ordinary_prompts_awesome.json
 
 bench: $(VENV)/.app
 	HF_HUB_OFFLINE=1 $(PY) bench/guards.py
