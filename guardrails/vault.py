@@ -15,7 +15,8 @@ _PLACEHOLDER = re.compile(r"\[([A-Z_]+)_(\d+)\]")
 # conversation and sometimes writes new ones ("I am [PERSON_2]"); shown raw, one reads as a leak or a
 # bug, so it becomes plain words for what it stands for.
 _UNKNOWN = {
-    "PERSON": "(a name)", "EMAIL_ADDRESS": "(an e-mail address)", "PHONE_NUMBER": "(a phone number)",
+    "PERSON": "(a name)", "PERSON_PRIVATE": "(a name)", "EMAIL_ADDRESS": "(an e-mail address)",
+    "PHONE_NUMBER": "(a phone number)",
     "LOCATION": "(a place)", "ADDRESS": "(an address)", "STREET_ADDRESS": "(an address)",
     "CREDIT_CARD": "(a card number)", "IBAN_CODE": "(a bank account)", "US_BANK_NUMBER": "(a bank account)",
     "IP_ADDRESS": "(an IP address)", "US_SSN": "(an ID number)", "US_PASSPORT": "(a passport number)",
