@@ -111,10 +111,3 @@ def main(argv: list[str] | None = None) -> int:
                 app_kwargs={"middleware": [body_limit]})
     return 0
 
-
-# Names older scripts import from here; new code calls wiring.build directly.
-def build_policy(settings: Settings):
-    from wiring.build import build_guards, build_output_policy, toxicity_fallback
-
-    guards = build_guards(settings, ["toxicity", "pii"])
-    return build_output_policy(settings, guards), toxicity_fallback(guards)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import os
 import platform
+import shlex
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,19 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    from app.config import Settings
-    from app.main import build_policy
     from guardrails.bias_probe import load_model
+    from wiring.build import build_output_policy
+    from wiring.settings import Settings
 
     settings = Settings.from_env()
-    policy, _ = build_policy(settings)
+    policy = build_output_policy(settings)
     model = load_model(settings, None, None)
     measure(model, policy, 1, None)  # warm-up: first-call allocations are not per-reply cost
     m = measure(model, policy, args.replies, getattr(model, "tokenizer", None))
     per = {k: m[k] * 1000 / args.replies for k in ("generate", "guards")}
     per["total"] = per["generate"] + per["guards"]
     result = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python bench/energy.py " + shlex.join(sys.argv[1:] if argv is None else argv),
         "model": model.name,
         "guards": {g.name: g.model_name for g in policy.guards},

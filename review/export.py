@@ -133,9 +133,9 @@ def export_bytes(engine: Engine, kind: str, fmt: str, actor: str, **filters) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.config import Settings
-    from review.db import make_engine
     from review.users import cli_actor
+    from wiring.build import open_database
+    from wiring.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m review.export", description="Export decisions or the audit log (uses DATABASE_URL).")
     parser.add_argument("kind", choices=KINDS)
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, help="file to write")
     args = parser.parse_args(argv)
     try:
-        engine = make_engine(Settings.from_env().database_url or None)
+        engine = open_database(Settings.from_env())
         result = export(engine, args.kind, args.format, args.output, cli_actor())
     except (ValueError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

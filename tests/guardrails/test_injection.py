@@ -1,6 +1,6 @@
 import pytest
 
-from app.config import Settings
+from wiring.settings import Settings
 from guardrails.injection import DEFAULT_WEIGHTS, InjectionGuard, chunks, end_chunks
 from training.injection_report import PROBE_INJECTIONS, PROBE_ORDINARY
 
