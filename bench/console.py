@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from review.auth import LoginPolicy, ModeratorAuth  # noqa: E402
-from review.db import make_engine  # noqa: E402
-from review.users import DEFAULT_SCRYPT_N, SCRYPT_P, SCRYPT_R  # noqa: E402
+from review.auth import LoginPolicy, ModeratorAuth
+from review.db import make_engine
+from review.users import DEFAULT_SCRYPT_N, SCRYPT_P, SCRYPT_R
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     for n in (2**14, 2**15, 2**16, 2**17):
-        p50, p95 = timed(lambda: hashlib.scrypt(b"password", salt=os.urandom(16), n=n, r=SCRYPT_R, p=SCRYPT_P,
+        p50, p95 = timed(lambda n=n: hashlib.scrypt(b"password", salt=os.urandom(16), n=n, r=SCRYPT_R, p=SCRYPT_P,
                                                 maxmem=256 * SCRYPT_R * n + 2**20, dklen=32), max(3, args.runs // 4))
         print(f"scrypt n=2**{n.bit_length() - 1:<3} ({128 * SCRYPT_R * n / 2**20:.0f} MiB): p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:

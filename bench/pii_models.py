@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.guards import reply_of  # noqa: E402
+from bench.guards import reply_of
 
 
 def small_model_path() -> str:

@@ -14,21 +14,21 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from review.db import make_engine  # noqa: E402
-from review.queue import ItemFilter, ReviewQueue  # noqa: E402
-from review.tables import Conversation, Message, ReviewItem  # noqa: E402
+from review.db import make_engine
+from review.queue import ItemFilter, ReviewQueue
+from review.tables import Conversation, Message, ReviewItem
 
 
 def fill(engine, n: int, seed: int = 0) -> None:
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(insert(Conversation), [{"id": "bench", "created_at": now}])
         for start in range(0, n, 10_000):
@@ -72,7 +72,7 @@ def main() -> int:
         fill(engine, args.items)
         print(f"filled {args.items} items in {time.perf_counter() - t:.1f}s ({engine.url.get_backend_name()})", file=sys.stderr)
         queue = ReviewQueue(engine)
-        week = datetime.now(timezone.utc) - timedelta(days=7)
+        week = datetime.now(UTC) - timedelta(days=7)
         cases = {
             "page 1, pending, oldest first": lambda: queue.search(ItemFilter()),
             "page 200, pending": lambda: queue.search(ItemFilter(), page=200),

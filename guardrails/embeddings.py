@@ -43,7 +43,8 @@ class Encoder:
         self._pooled = _mean_pooled(self.model)
         self.runtime, self._onnx = "torch", None
         if runtime == "onnx":
-            from guardrails.toxicity_minilm import OnnxNet, cache_dir as default_cache
+            from guardrails.toxicity_minilm import OnnxNet
+            from guardrails.toxicity_minilm import cache_dir as default_cache
 
             try:
                 self._onnx = OnnxNet.for_net(self._pooled, self.tokenizer, sorted(self.folder.glob("*.safetensors")),

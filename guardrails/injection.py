@@ -150,7 +150,7 @@ class InjectionGuard(Guard):
         self.encoder = encoder
 
     @classmethod
-    def from_settings(cls, settings) -> "InjectionGuard":
+    def from_settings(cls, settings) -> InjectionGuard:
         from guardrails.embeddings import shared_encoder
 
         return cls(settings.injection_weights or None, shared_encoder(None, settings.injection_runtime, settings.model_cache_dir))

@@ -281,7 +281,7 @@ class OnnxNet:
 
     @classmethod
     def cached(cls, weight_paths: list[Path], folder: Path | None = None, threads: int = 1, quantize: str = "none",
-               prefix: str = "toxicity") -> "OnnxNet | None":
+               prefix: str = "toxicity") -> OnnxNet | None:
         """The cached graph for these weights, or None when there is none or it does not load (then
         for_net makes it again)."""
         path = cls.paths(weight_paths, folder, quantize, prefix)[1]
@@ -295,7 +295,7 @@ class OnnxNet:
 
     @classmethod
     def for_net(cls, net, tokenizer, weight_paths: list[Path], folder: Path | None = None, threads: int = 1,
-                quantize: str = "none", prefix: str = "toxicity") -> "OnnxNet":
+                quantize: str = "none", prefix: str = "toxicity") -> OnnxNet:
         import onnxruntime  # noqa: F401  (fail before exporting when the runtime is missing)
 
         folder = Path(folder) if folder else cache_dir()

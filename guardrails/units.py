@@ -12,10 +12,10 @@ import re
 UNITS = ("fahrenheit", "celsius", "kelvin", "rankine", "newton", "joule", "watt", "volt", "ampere", "ohm",
          "pascal", "hertz", "tesla", "coulomb", "farad", "henry", "weber", "siemens", "gauss", "becquerel",
          "sievert", "gray")
-_UNIT = r"(?:%s)s?" % "|".join(UNITS)
+_UNIT = r"(?:{})s?".format("|".join(UNITS))
 # A number followed by a unit or by "degrees": what makes the sentence a measurement.
-MEASUREMENT = re.compile(r"\d\s*(?:°|º|degrees?\b|%s\b)" % _UNIT, re.IGNORECASE)
-UNIT_WORD = re.compile(r"%s" % _UNIT, re.IGNORECASE)
+MEASUREMENT = re.compile(r"\d\s*(?:°|º|degrees?\b|" + _UNIT + r"\b)", re.IGNORECASE)
+UNIT_WORD = re.compile(_UNIT, re.IGNORECASE)
 WINDOW = 40  # characters either side of the name in which a measurement makes it a unit
 
 

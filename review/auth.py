@@ -14,7 +14,7 @@ import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
@@ -102,7 +102,7 @@ def _token_hash(token: str) -> str:
 
 def _as_utc(value: datetime) -> datetime:
     # SQLite hands datetimes back without a zone; we store UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ModeratorAuth:

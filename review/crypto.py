@@ -70,7 +70,7 @@ class Sealer:
             raise SealError(f"cannot re-seal: none of the keys from {self.source} opens this text") from None
 
     @classmethod
-    def from_settings(cls, key_spec: str, database_url: str) -> "Sealer":
+    def from_settings(cls, key_spec: str, database_url: str) -> Sealer:
         if key_spec and key_spec.strip():
             return cls(key_spec.split(","), "REVIEW_ENCRYPTION_KEY")
         if not database_url.startswith("sqlite"):

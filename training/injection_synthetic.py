@@ -77,8 +77,21 @@ REVIEWS = ["The food was cold and the waiter ignored us for twenty minutes.",
 
 def _docstrings(rng: random.Random, n: int) -> list[str]:
     """First paragraphs of standard-library docstrings: real English prose to summarise, explain or translate."""
-    import collections, datetime, difflib, email, fractions, heapq, http.client, json, logging, pathlib, \
-        statistics, string, textwrap, urllib.parse, zipfile  # noqa: E401
+    import collections
+    import datetime
+    import difflib
+    import email
+    import fractions
+    import heapq
+    import http.client
+    import json
+    import logging
+    import pathlib
+    import statistics
+    import string
+    import textwrap
+    import urllib.parse
+    import zipfile
     paragraphs = set()
     for module in (collections, datetime, difflib, email, fractions, heapq, http.client, json, logging, pathlib,
                    statistics, string, textwrap, urllib.parse, zipfile):
@@ -94,7 +107,14 @@ def _docstrings(rng: random.Random, n: int) -> list[str]:
 
 def _code(rng: random.Random, n: int) -> list[str]:
     """Short standard-library functions: real code to explain, fix or convert."""
-    import bisect, calendar, colorsys, fnmatch, heapq, shlex, statistics, textwrap  # noqa: E401
+    import bisect
+    import calendar
+    import colorsys
+    import fnmatch
+    import heapq
+    import shlex
+    import statistics
+    import textwrap
     snippets = set()
     for module in (bisect, calendar, colorsys, fnmatch, heapq, shlex, statistics, textwrap):
         for obj in vars(module).values():
@@ -328,7 +348,7 @@ def promptsource(path: str, rng: random.Random, fillers: list[str], n: int = 800
                     continue  # a template that is only its fields ("{{text}}") writes no prompt of its own
                 choices = str(template.get("answer_choices") or "yes ||| no").split("|||")
 
-                def fill(match):
+                def fill(match, choices=choices):
                     inside = match.group(1)
                     if "answer_choices" in inside:
                         return ", ".join(c.strip() for c in choices if "{" not in c) or "yes, no"

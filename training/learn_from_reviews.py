@@ -27,7 +27,7 @@ import shlex
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     head = report.pop("head")
     report.update({
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python -m training.learn_from_reviews " + shlex.join(sys.argv[1:] if argv is None else argv),
         "base_model": tox.name, "dev": f"{args.dev.name} ({', '.join(args.dev_where or ['split=dev'])})",
         "source": args.source_note, "out": str(args.out) if report["promoted"] else None,

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from pathlib import Path
-
-import random
 
 import numpy as np
 import pandas as pd

@@ -21,10 +21,17 @@ import pandas as pd
 import torch
 
 from guardrails.metrics import binary_metrics, fairness_metrics
-from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, save_weights
-from guardrails.toxicity_minilm import normalise
-from training.toxicity_templates import (IDENTITY_ADJECTIVES, affirming_cases, assistant_reply_cases, cases, contrast_cases,
-                                         insult_contrast_cases, obfuscate, threat_contrast_cases)
+from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net, normalise, save_weights
+from training.toxicity_templates import (
+    IDENTITY_ADJECTIVES,
+    affirming_cases,
+    assistant_reply_cases,
+    cases,
+    contrast_cases,
+    insult_contrast_cases,
+    obfuscate,
+    threat_contrast_cases,
+)
 
 ADJ = sorted(IDENTITY_ADJECTIVES, key=len, reverse=True)
 ADJ_RE = re.compile(r"\b(" + "|".join(ADJ) + r")\b", re.I)
@@ -241,7 +248,8 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on this many rows only (a quick smoke run)")
-    p.add_argument("--contrast", action="store_true", help="add the hateful claims with their negations and counter-speech (training/toxicity_templates.py, CONTRAST)")
+    p.add_argument("--contrast", action="store_true",
+                   help="add the hateful claims with their negations and counter-speech (training/toxicity_templates.py, CONTRAST)")
     p.add_argument("--contrast-groups", type=int, default=10, help="groups each contrast template is filled with")
     p.add_argument("--insult-contrast", action="store_true", help="add the insults aimed at one person with their negations and reports (INSULT_CONTRAST)")
     p.add_argument("--threat-contrast", action="store_true", help="add threats aimed at one person beside harmless look-alikes and reports (THREAT_CONTRAST)")

@@ -65,7 +65,7 @@ class StreetAddressRecognizer(PatternRecognizer):
             # APO/FPO/DPO with a military "state" and five digits is an address line wherever it stands.
             Pattern("military_ship", r"\b(?-i:USS|USNS|USNV|USCGC|USAV)[ \t]+\p{L}[\p{L}'.-]*(?:[ \t]+\p{L}[\p{L}'.-]*)?[ \t]*,?\s*(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}", 0.7),
             Pattern("military_postcode", r"\b(?-i:APO|FPO|DPO)[ \t]+(?-i:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b", 0.6),
-            Pattern("unit", rf"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*(?!\d[dD]\b)\d{{1,5}}[a-z]?\b", 0.5),
+            Pattern("unit", r"\b(?:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?[ \t]*(?!\d[dD]\b)\d{1,5}[a-z]?\b", 0.5),
             Pattern("city_state_zip", rf"\b(?-i:\p{{Lu}}[\p{{L}}'.-]+(?:[ \t]+\p{{Lu}}[\p{{L}}'.-]+){{0,2}}),[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b", 0.6),
         ]
         super().__init__(supported_entity="ADDRESS", name="StreetAddressRecognizer", patterns=patterns,

@@ -12,7 +12,6 @@ from review.queue import ReviewQueue
 from tests.app.browser import chromium, send_message, sign_in
 from tests.app.servers import MODERATOR, AppServer, wait_for_pending
 
-
 # Replies the default policy holds: a name on its own no longer does, a made-up street address or phone does.
 HELD_PROMPTS = [
     "Write a contact card for a made-up plumber: full name, mobile phone number and home street address.",

@@ -48,7 +48,7 @@ class AppServer:
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float = 600) -> "AppServer":
+    def wait_ready(self, timeout: float = 600) -> AppServer:
         # Generous: several servers load their models at once, and a shared CI machine may be busy.
         return wait_until_serving(self, self.url + "/", "app", timeout)
 

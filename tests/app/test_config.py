@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from wiring.settings import Settings, documented_variables
 from app.ui import AppInfo, build_ui
 from guardrails.types import Action
 from review.auth import ModeratorAuth
 from review.db import make_engine
+from wiring.settings import Settings, documented_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 INFO = AppInfo("chat", "alt-profanity-check", "detoxify could not load", "presidio", "toxicity: 0.5 hold")
@@ -101,8 +101,8 @@ def test_bad_console_settings_fail_with_a_clear_message(env, message):
 
 
 def test_console_start_up_syncs_accounts_and_purges(tmp_path):
-    from wiring.build import build_console
     from review import audit
+    from wiring.build import build_console
 
     db = tmp_path / "c.db"
     settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db}", "MODERATORS": "alice:pw", "ADMINS": "root:rootpw",

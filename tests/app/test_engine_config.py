@@ -2,8 +2,8 @@
 
 import pytest
 
-from wiring.settings import Settings
 from models.engines import canonical_engine, load_chat_model
+from wiring.settings import Settings
 
 
 @pytest.mark.parametrize("env, message", [

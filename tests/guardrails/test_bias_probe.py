@@ -6,7 +6,6 @@ import math
 import pytest
 
 from guardrails.bias_probe import GROUPS, TEMPLATES, mean_ci, probe, prompts, summarise, wilson, write_report
-from guardrails.model_card import render
 from models.chat import GenerationSettings
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from wiring.settings import Settings
 from guardrails.injection import DEFAULT_WEIGHTS, InjectionGuard, chunks, end_chunks
 from training.injection_report import PROBE_INJECTIONS, PROBE_ORDINARY
+from wiring.settings import Settings
 
 THRESHOLD = 0.5  # the shipped INJECTION_THRESHOLD
 

@@ -57,7 +57,7 @@ def test_numpy_matmul_finds_what_blis_finds(pii_guard):
     texts = [REPLY, "Dear Mrs. Yamamoto, your IBAN DE89 3704 0044 0532 0130 00 is on file.",
              "Ask Priya Raghunathan or call +44 20 7946 0958; she lives at 221B Baker Street, London."] + CLEAN_REPLIES
     for text in texts:
-        spans = lambda guard: [(f.category, f.start, f.end, round(f.score, 3)) for f in guard.scan(text).findings]  # noqa: E731
+        spans = lambda guard, text=text: [(f.category, f.start, f.end, round(f.score, 3)) for f in guard.scan(text).findings]  # noqa: E731
         assert spans(pii_guard) == spans(blis), text
         assert [t.tag_ for t in nlp(text)] == [t.tag_ for t in blis.analyzer.nlp_engine.nlp["en"](text)]
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -29,7 +29,7 @@ def test_unknown_actions_are_refused(engine):
 
 def test_secrets_never_reach_the_detail(engine):
     e = audit.record_now(engine, "alice", "login_failure", ip="1.2.3.4", password="hunter2",
-                         nested={"api_key": "abc", "ok": 1}, when=datetime(2026, 1, 2, tzinfo=timezone.utc))
+                         nested={"api_key": "abc", "ok": 1}, when=datetime(2026, 1, 2, tzinfo=UTC))
     assert e.detail["password"] == audit.REDACTED and e.detail["nested"] == {"api_key": audit.REDACTED, "ok": 1}
     assert e.detail["when"].startswith("2026-01-02")  # datetimes stored as text, not a commit-time error
     assert "hunter2" not in repr(audit.browse(engine)[0].detail)
@@ -70,5 +70,5 @@ def test_browse_filters_and_pages(engine):
     assert {e.action for e in audit.browse(engine, item_id=3)} == {"viewed", "decided"}
     first, second = audit.browse(engine, limit=4), audit.browse(engine, limit=4, offset=4)
     assert len(first) == 4 and len(second) == 2 and not {e.id for e in first} & {e.id for e in second}
-    assert audit.browse(engine, since=datetime.now(timezone.utc) + timedelta(minutes=1)) == []
-    assert len(audit.browse(engine, since=datetime.now(timezone.utc) - timedelta(minutes=5))) == 6
+    assert audit.browse(engine, since=datetime.now(UTC) + timedelta(minutes=1)) == []
+    assert len(audit.browse(engine, since=datetime.now(UTC) - timedelta(minutes=5))) == 6

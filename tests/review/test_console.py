@@ -1,7 +1,7 @@
 """The moderator console's rules, on a real SQLite file: filters, claims, edits, bulk, audit, dashboard."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -66,7 +66,7 @@ def test_filters_sort_search_and_pagination(queue):
     assert queue.search(ItemFilter(text="100%")).total == 0  # LIKE wildcards are literal
     top = queue.search(ItemFilter(guard="toxicity"), sort="highest score", page_size=1).items[0]
     assert top.id == ids[-1]
-    future = datetime.now(timezone.utc) + timedelta(days=1)
+    future = datetime.now(UTC) + timedelta(days=1)
     assert queue.search(ItemFilter(since=future)).total == 0
     assert queue.search(ItemFilter(until=future)).total == 30
 
@@ -82,7 +82,7 @@ def test_a_claim_keeps_other_moderators_off_until_it_expires(queue):
     # Expire the claim in the database, as time would.
     with Session(queue.engine) as s:
         s.exec(update(ReviewItem).where(ReviewItem.id == item_id)
-               .values(claim_expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+               .values(claim_expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         s.commit()
     queue.claim(item_id, "bob")
     assert queue.get(item_id).claimed_by == "bob"

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from review.crypto import SealError, Sealer, generate_key
+from review.crypto import Sealer, SealError, generate_key
 
 
 def test_seal_and_open():

@@ -19,7 +19,6 @@ from sqlmodel import Session, func, select
 from app.service import HELD_NOTICE, MODEL_FAILED, NOT_STORED, ChatService, ChatSession
 from guardrails.base import Guard
 from guardrails.types import GuardResult
-from models.chat import ModelError
 from review.db import make_engine
 from review.queue import ReviewQueue
 from review.retry import DatabaseBusy, StorageFull

@@ -162,7 +162,7 @@ def test_two_moderators_deciding_one_item_at_once_have_one_winner(figures, offli
         for item_id in ids:
             results, barrier = {}, threading.Barrier(2)
 
-            def decide(name, mod, endpoint):
+            def decide(name, mod, endpoint, barrier=barrier, results=results, item_id=item_id):
                 barrier.wait()
                 results[name] = mod.call(mod.fn_index(endpoint), [None, str(item_id), "other", f"race {name}"])
 

@@ -10,8 +10,8 @@ from guardrails.toxicity_minilm import MiniLMToxicityModel
 from review.crypto import Sealer, generate_key
 from review.db import make_engine
 from review.queue import ReviewQueue
-from training.learn_from_reviews import features, learn, load_decisions, main, no_worse, scores
 from tests.shared_data import DATA, require
+from training.learn_from_reviews import features, learn, load_decisions, main, no_worse, scores
 from training.simulated_reviews import simulate
 
 

@@ -5,8 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from training.toxicity_templates import (CONTRAST, GROUPS, INSULT_CONTRAST, THREAT_CONTRAST, cases, contrast_cases,
-                                         insult_contrast_cases, threat_contrast_cases)
+from training.toxicity_templates import (
+    CONTRAST,
+    GROUPS,
+    INSULT_CONTRAST,
+    THREAT_CONTRAST,
+    cases,
+    contrast_cases,
+    insult_contrast_cases,
+    threat_contrast_cases,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,12 +1,11 @@
 """initial tables, as create_all made them before migrations
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 19:04:38.152503
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -13,7 +13,6 @@ from alembic import op
 
 from review.tables import install_append_only
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
