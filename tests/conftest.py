@@ -8,14 +8,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from guardrails.pii import PIIGuard  # noqa: E402
-from guardrails.policy import Policy, Rule  # noqa: E402
-from guardrails.toxicity import ToxicityGuard  # noqa: E402
-from guardrails.types import Action  # noqa: E402
-from review.db import make_engine  # noqa: E402
-from review.queue import ReviewQueue  # noqa: E402
+from guardrails.pii import PIIGuard
+from guardrails.policy import Policy, Rule
+from guardrails.toxicity import ToxicityGuard
+from guardrails.types import Action
+from review.db import make_engine
+from review.queue import ReviewQueue
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +73,18 @@ def chat_model():
     return load_chat_model(settings=GenerationSettings(temperature=0.0, max_new_tokens=48), cache_dir=model_cache_dir())
 
 
-def make_policy(tox, pii, tox_rule=Rule(0.5, Action.HOLD), pii_rule=Rule(0.5, Action.HOLD), timeout_s=10.0) -> Policy:
-    return Policy([tox, pii], {"toxicity": tox_rule, "pii": pii_rule}, timeout_s=timeout_s)
+def default_pii_rule() -> Rule:
+    """The PII rule the app runs by default: per entity type (a name on its own is only recorded)."""
+    from guardrails.registry import pii_rule
+    from wiring.settings import Settings
+
+    return pii_rule(Settings.from_env({}))
+
+
+def make_policy(tox, pii, tox_rule: Rule | None = None, pii_rule: Rule | None = None, timeout_s=10.0) -> Policy:
+    """The two output guards with the app's default rules, or the rules a test gives."""
+    rules = {"toxicity": tox_rule or Rule(0.5, Action.HOLD), "pii": pii_rule or default_pii_rule()}
+    return Policy([tox, pii], rules, timeout_s=timeout_s)
 
 
 @pytest.fixture
