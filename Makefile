@@ -5,13 +5,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test test-fast chromium postgresql llama migration screenshots evaluate bench bench-speed robustness clean model-card bias-probe energy learn-demo
+.PHONY: run test test-fast lint chromium postgresql llama migration screenshots evaluate bench bench-speed robustness clean model-card bias-probe energy learn-demo
 
 run: $(VENV)/.app  ## set up on a fresh machine and start the app with the embedded model
 	$(PY) -m app
 
-test: $(VENV)/.dev chromium postgresql llama  ## set up and run the whole test suite (no network needed but the package registries)
+test: $(VENV)/.dev chromium postgresql llama lint  ## set up and run the whole test suite (no network needed but the package registries)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest
+
+# ruff, configured in pyproject.toml; `make test` runs it first, so CI fails on a lint error.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
 
 # Markers in pytest.ini; tests/conftest.py sorts tests by the fixtures they use.
 test-fast: $(VENV)/.dev  ## the tests that need no browser, PostgreSQL, llama.cpp build or app process (a few minutes)

@@ -30,7 +30,7 @@ class LlamaCppChatModel(BaseChatEngine):
 
     @classmethod
     def load(cls, model_id: str = "", gguf_file: str = "", settings: GenerationSettings | None = None,
-             threads: int = 0) -> "LlamaCppChatModel":
+             threads: int = 0) -> LlamaCppChatModel:
         from llama_cpp import Llama
         from transformers import AutoTokenizer
 

@@ -38,7 +38,7 @@ class OnnxChatModel(BaseChatEngine):
 
     @classmethod
     def load(cls, model_id: str = "", gguf_file: str = "", settings: GenerationSettings | None = None, *,
-             cache_dir: str = "", quantize: str = "int4", threads: int = 0) -> "OnnxChatModel":
+             cache_dir: str = "", quantize: str = "int4", threads: int = 0) -> OnnxChatModel:
         settings = settings or GenerationSettings()
         started = time.perf_counter()
         folder = onnx_model_folder(model_id, gguf_file, cache_dir, quantize)

@@ -30,7 +30,7 @@ class LlamaServer:
             stdout=self._log, stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 300) -> "LlamaServer":
+    def wait_ready(self, timeout: float = 300) -> LlamaServer:
         return wait_until_serving(self, self.base_url + "/models", "llama server", timeout)
 
     def log(self) -> str:

@@ -97,10 +97,10 @@ def test_the_app_chats_through_the_server(llama_server, tmp_path):
 
 def test_the_bias_probe_runs_against_the_configured_openai_compatible_engine(llama_server, toxicity_guard, pii_guard):
     """`python -m guardrails.bias_probe` loads the model the app would (wiring.build.build_chat_model)."""
-    from wiring.settings import Settings
     from guardrails.bias_probe import GROUPS, TEMPLATES, load_model, probe, prompts, summarise
     from models.openai_compat import OpenAIChatModel
     from tests.conftest import make_policy
+    from wiring.settings import Settings
 
     settings = Settings.from_env({"ENGINE": "openai", "OPENAI_BASE_URL": llama_server.base_url, "OPENAI_MODEL": ALIAS})
     model = load_model(settings, temperature=0.8, max_new_tokens=8)
