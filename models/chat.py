@@ -54,7 +54,7 @@ class ChatEngine(Protocol):
 
     def reply(self, history: list[dict], *, seed: int | None = None) -> str: ...
 
-    def with_settings(self, settings: GenerationSettings) -> "ChatEngine":
+    def with_settings(self, settings: GenerationSettings) -> ChatEngine:
         """The same loaded model with other generation settings (no second load)."""
         ...
 

@@ -28,7 +28,7 @@ class TransformersChatModel(BaseChatEngine):
 
     @classmethod
     def load(cls, model_id: str = "", gguf_file: str = "", settings: GenerationSettings | None = None,
-             threads: int = 0) -> "TransformersChatModel":
+             threads: int = 0) -> TransformersChatModel:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
