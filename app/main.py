@@ -44,7 +44,7 @@ def build_app(settings: Settings):
         log.info("toxicity guard: %s", tox.model_name)
     log.info("PII guard: %s", pii.model_name)
 
-    model = build_chat_model(settings, threads=settings.torch_threads)
+    model = build_chat_model(settings, threads=settings.chat_threads)
     log.info("chat engine %s: %s", settings.engine, model.name)
     log.info("input checks: %s; %s", ", ".join(checks.input.guard_names),
              "personal data replaced by placeholders" if checks.input.mask else "personal data passed through")

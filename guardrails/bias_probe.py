@@ -227,7 +227,7 @@ def load_model(settings, temperature: float | None, max_new_tokens: int | None):
     ENGINE / MODEL_ID / OPENAI_*), with the probe's sampling settings."""
     from wiring.build import build_chat_model
 
-    return build_chat_model(settings, threads=settings.torch_threads, temperature=temperature,
+    return build_chat_model(settings, threads=settings.chat_threads, temperature=temperature,
                             max_new_tokens=max_new_tokens)
 
 

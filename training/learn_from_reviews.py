@@ -148,7 +148,8 @@ def figures(labels: np.ndarray, s: np.ndarray, threshold: float) -> dict:
     from guardrails.metrics import binary_metrics
 
     m = binary_metrics(labels.astype(bool), s, threshold)
-    return {k: m[k] for k in ("n", "auc", "f1", "precision", "recall", "fpr", "accuracy")}
+    # On a set of one class the figures that need both (AUC, precision) are absent: None, and skipped by no_worse.
+    return {k: m.get(k) for k in ("n", "auc", "f1", "precision", "recall", "fpr", "accuracy")}
 
 
 def no_worse(before: dict, after: dict, tolerance: float) -> tuple[bool, str]:

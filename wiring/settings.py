@@ -73,6 +73,10 @@ class Settings(BaseModel):
         2048,
         "prompt + reply budget; the oldest turns are dropped to fit (capped at the model's own window)",
         'chat model', ge=1)
+    chat_threads: int = setting(
+        1, "CPU threads one reply's generation uses (ONNX Runtime intra-op threads; torch for transformers; llama.cpp "
+        "n_threads); 1 suits 2 cores, where two replies and the guards run at once; 0 = the library's default",
+        "chat model", ge=0)
     torch_threads: int = setting(0, "PyTorch CPU threads; 0 = PyTorch's default", 'chat model', ge=0)
 
     # engine
@@ -382,13 +386,6 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             raise ValueError(_explain(exc)) from None
-
-    # Kept for code written before the settings were typed: the values are already numbers and actions.
-    def number(self, name: str, kind=float):
-        return kind(getattr(self, name))
-
-    def action(self, name: str) -> Action:
-        return Action(getattr(self, name))
 
 
 def _explain(exc: ValidationError) -> str:

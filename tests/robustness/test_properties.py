@@ -66,8 +66,8 @@ class RecordingPolicy:
     def __init__(self, policy):
         self.policy, self.passed = policy, set()
 
-    def check(self, text):
-        verdict = self.policy.check(text)
+    def check(self, text, context=None):
+        verdict = self.policy.check(text, context)
         if not verdict.held:
             self.passed.add(verdict.text.strip())
             self.passed.add(verdict.text)
