@@ -56,7 +56,7 @@ def test_the_app_process_killed_under_load_keeps_what_it_acknowledged(figures, t
             try:
                 for item_id in pending_ids(mod)[:3]:
                     approve = rng.random() < 0.5
-                    status, _ = mod.predict(str(item_id), "other", "", api_name="/approve" if approve else "/reject")
+                    status, *_ = mod.predict(str(item_id), "other", "", api_name="/approve" if approve else "/reject")
                     outcome = "approved" if approve else "rejected"
                     if status.startswith(f"Item #{item_id} {outcome}"):
                         with lock:
