@@ -45,12 +45,13 @@ def test_a_shallower_student_keeps_the_chosen_layers_and_loads_as_the_app_loads_
 
 
 def test_the_contrast_flags_give_the_student_the_teachers_contrast_rows_with_their_labels():
-    from pathlib import Path
-
+    from tests.shared_data import require
     from training.distill_toxicity import parser, training_rows
     from training.toxicity_templates import INSULT_CONTRAST, THREAT_CONTRAST
 
-    data = Path(__file__).resolve().parents[3] / "shared" / "data"
+    # training_rows reads the teacher's unlabelled rows and the labelled sets the teacher was trained on.
+    data = require("implicit_hate.csv", "davidson_labeled_data.csv", "benign_queries_clinc150.csv", "hatemoji_build.csv",
+                   "convabuse.csv", "hatexplain_dev_test.csv", "benign_prompts_awesome_chatgpt.csv")
     plain_texts, _ = training_rows(data, parser().parse_args(["--out", "x", "--unlabelled", "30"]))
     texts, hard = training_rows(data, parser().parse_args(
         ["--out", "x", "--unlabelled", "30", "--contrast", "--contrast-groups", "4", "--insult-contrast", "--threat-contrast"]))
