@@ -61,6 +61,19 @@ OTHER_RUNS = [
     ("pii", "PII guard", f"python -m guardrails.evaluate pii --data {DATA}/presidio_generated_large.json"),
     ("injection", "injection guard", f"python -m guardrails.evaluate injection --data {DATA}/deepset_prompt_injections_val.csv"),
 ]
+# Ordinary traffic: what the configured policies do to what the product really sees (`make evaluate`).
+ORDINARY_RUNS = [
+    ("ordinary_replies", "replies held", "AlpacaEval dev: 1,095 answers of three open chat models",
+     f"python -m guardrails.evaluate replies --data {DATA}/assistant_replies_alpacaeval_dev.jsonl"),
+    ("ordinary_prompts", "messages refused", "AlpacaEval dev: 365 everyday prompts",
+     f"python -m guardrails.evaluate prompts --data {DATA}/benign_prompts_alpacaeval_dev.csv"),
+    ("ordinary_prompts_clinc150", "messages refused", "CLINC150 test: short assistant requests",
+     f"python -m guardrails.evaluate prompts --data {DATA}/benign_queries_clinc150.csv --where split=test"),
+    ("ordinary_prompts_banking77", "messages refused", "Banking77 test: customer-service questions",
+     f"python -m guardrails.evaluate prompts --data {DATA}/benign_queries_banking77.csv --where split=test"),
+    ("ordinary_prompts_awesome", "messages refused", "awesome-chatgpt: role-play and task prompts",
+     f"python -m guardrails.evaluate prompts --data {DATA}/benign_prompts_awesome_chatgpt.csv"),
+]
 
 
 def _num(fmt: str):
@@ -184,6 +197,15 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         if (m := _load(path)) is not None:
             other[name] = m
             runs.append({"name": label, "file": _rel(path, card_dir), "date": file_date(path), "command": command})
+    ordinary = []
+    for name, what, data, command in ORDINARY_RUNS:
+        path = ev / f"{name}.json"
+        if (m := _load(path)) is not None:
+            share = m.get("held_share", m.get("refused_share"))
+            reasons = [(r, v["n"]) for r, v in m.get("by_reason", {}).items()]
+            ordinary.append({"what": what, "data": data, "n": m["n"], "share": share, "reasons": reasons, "m": m})
+            runs.append({"name": f"ordinary traffic: {data.split(':')[0]}", "file": _rel(path, card_dir),
+                         "date": file_date(path), "command": command})
     extra = {}
     bias_dir = Path(bias_dir) if bias_dir else docs / "bias_probe"
     for key, path in (("bias", bias_dir / "bias_probe.json"), ("privacy", docs / "privacy" / "privacy.json"),
@@ -207,6 +229,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         "pii": other.get("pii"),
         "pii_missed": 1 - other["pii"]["recall"] if other.get("pii") else None,
         "injection": other.get("injection"),
+        "ordinary": ordinary,
         "bias": bias,
         "bias_gaps": ([g for g in bias["largest_gaps"] if g["scope"] == "all templates"]
                       + [g for g in bias["largest_gaps"] if g["scope"] != "all templates" and g["metric"] == "sentiment"][:4])
