@@ -40,7 +40,9 @@ def injection_guard():
 
 @pytest.fixture
 def inputs(injection_guard, toxicity_guard, pii_guard):
-    return InputGuards(injection_guard, toxicity_guard, pii_guard, toxicity_threshold=0.5)
+    # A generous timeout: the encoder's first call loads it, which on a busy 2-core machine can pass the
+    # app's 10 s (the app then refuses the message, fail closed; here it would hide what the test checks).
+    return InputGuards(injection_guard, toxicity_guard, pii_guard, toxicity_threshold=0.5, timeout_s=120)
 
 
 def stored(queue) -> list[Message]:

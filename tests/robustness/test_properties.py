@@ -65,6 +65,7 @@ class RecordingPolicy:
 
     def __init__(self, policy):
         self.policy, self.passed = policy, set()
+        self.guards, self.rules = policy.guards, policy.rules  # the service reads the rules to count reasons
 
     def check(self, text, context=None):
         verdict = self.policy.check(text, context)
@@ -125,7 +126,7 @@ def test_every_message_is_answered_held_or_refused_and_nothing_unchecked_is_show
         figures, policy, store, injection_guard, toxicity_guard, pii_guard, message, pieces):
     figures.input("chat pipeline (real guards, stand-in model)")
     checked = RecordingPolicy(policy)
-    inputs = InputGuards(injection_guard, toxicity_guard, pii_guard)
+    inputs = InputGuards(injection_guard, toxicity_guard, pii_guard, timeout_s=120)  # first calls load models
     service = ChatService(StandInModel(pieces), checked, store, MAX_CHARS, inputs)
     session = ChatSession()
     try:
