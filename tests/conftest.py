@@ -33,8 +33,10 @@ def toxicity_guard() -> ToxicityGuard:
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What each marker (pytest.ini) needs, found from what a test uses, so that every test is sorted
-# without a decorator in each file. `make test-fast` leaves out browser, postgres, llama and slow.
+# What each marker (pytest.ini) needs, found from what a test uses, so that most tests are sorted
+# without a decorator in each file; a test that starts a fresh Python process loading the models (a
+# command line, an import check) carries @pytest.mark.slow by hand. `make test-fast` leaves out
+# browser, postgres, llama and slow.
 BROWSER_FIXTURES = {"page", "browser", "chromium", "console_page", "moderator_page"}
 SERVER_FIXTURES = {"servers", "offline_server", "two_servers"}
 SERVER_MODULES = {"test_sigkill_app.py"}  # starts its own app process

@@ -35,6 +35,7 @@ def test_bad_settings_fail_with_a_clear_message(env, message):
         Settings.from_env(env)
 
 
+@pytest.mark.slow
 def test_app_refuses_to_start_on_a_bad_setting_without_a_traceback():
     out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={"PATH": "/usr/bin:/bin", "PII_ACTION": "delete", "HF_HUB_OFFLINE": "1"})
@@ -43,6 +44,7 @@ def test_app_refuses_to_start_on_a_bad_setting_without_a_traceback():
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_app_refuses_to_start_on_an_unreachable_database_without_a_traceback():
     out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "DATABASE_URL": "postgresql://chat:hunter2@127.0.0.1:1/chat"})
@@ -52,9 +54,12 @@ def test_app_refuses_to_start_on_an_unreachable_database_without_a_traceback():
     assert "Traceback" not in out.stderr and "hunter2" not in out.stderr
 
 
-def test_every_setting_is_documented_in_the_configuration_page_and_help():
+def test_every_setting_is_documented_in_the_configuration_page_and_help(capsys):
+    from app.main import main  # what `python -m app --help` runs (app/__main__.py), here in this process
+
     readme = (ROOT / "docs" / "configuration.md").read_text()
-    help_text = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert main(["--help"]) == 0
+    help_text = capsys.readouterr().out
     for name, _default, _meaning in documented_variables():
         assert f"`{name}`" in readme, f"{name} missing from docs/configuration.md's table"
         assert name in help_text

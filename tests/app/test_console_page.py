@@ -14,9 +14,9 @@ from tests.app.browser import CHROMIUM, chromium, pick_option, sign_in
 from tests.app.console_app import INFO, ORIGINAL, console_app
 from tests.app.servers import ADMIN, MODERATOR
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason="Debian chromium not installed (make test installs it)"
-)
+)]
 
 # Every Content-Security-Policy violation the page reports, recorded before any of its scripts run.
 RECORD_VIOLATIONS = """window.__csp = [];

@@ -82,6 +82,7 @@ def test_intervals_stay_inside_the_scores_range():
     assert mean_ci(values)["low"] < 0  # unbounded, as the t-interval gives it
 
 
+@pytest.mark.slow
 def test_command_line_writes_the_report_and_the_card(tmp_path):
     import os
     import subprocess

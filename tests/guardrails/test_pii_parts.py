@@ -88,6 +88,7 @@ def test_sensitive_fact_about_a_private_person(text, name, private):
     assert is_private(text, _span(text, name), []) is private
 
 
+@pytest.mark.slow
 def test_the_guard_imports_without_transformers_or_torch():
     code = ("import sys; import guardrails.pii; "
             "print('torch' in sys.modules, 'transformers' in sys.modules)")
@@ -95,6 +96,7 @@ def test_the_guard_imports_without_transformers_or_torch():
     assert out.split() == ["False", "False"]
 
 
+@pytest.mark.slow
 def test_torch_still_imports_after_presidio():
     pytest.importorskip("torch")
     code = "import guardrails.pii, torch; print(torch.tensor([1]).sum().item())"

@@ -95,6 +95,7 @@ def test_enqueue_puts_held_records_into_the_review_queue(input_file, tmp_path, p
     assert queue.get(rows[6]["turns"][1]["item_id"]).user_message == "Insult me"
 
 
+@pytest.mark.slow
 def test_command_line_prints_throughput_and_reports_bad_lines(input_file, tmp_path):
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOXICITY_MODEL": "minilm", "OMP_NUM_THREADS": "1"}

@@ -130,6 +130,7 @@ def test_onnx_runtime_gives_the_torch_scores_and_reuses_its_export(tmp_path):
     assert again._onnx.path == export and export.stat().st_mtime_ns == stamp  # loaded, not exported again
 
 
+@pytest.mark.slow
 def test_int8_is_a_smaller_cached_copy_that_scores_close_to_float32(tmp_path):
     texts = ["Have a lovely day.", "You are a worthless idiot and everyone hates you.", "I don't hate gay people.",
              "Thanks, the recipe worked perfectly.", "People like you should be wiped out."]
@@ -157,6 +158,7 @@ def test_int8_scores_a_text_the_same_alone_or_in_a_batch(tmp_path):
     assert [p["toxicity"] for p in model.predict(texts)] == alone
 
 
+@pytest.mark.slow
 def test_a_damaged_export_is_made_again_and_without_onnx_runtime_torch_answers(tmp_path, monkeypatch):
     good = MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path)
     exports = sorted(tmp_path.glob("toxicity-*.onnx"))
@@ -226,6 +228,7 @@ def test_shipped_weights_load_from_their_shards_and_match_the_meta():
     assert len(model.net.encoder.encoder.layer) == layers == model.net.encoder.config.num_hidden_layers
 
 
+@pytest.mark.slow
 def test_a_cached_export_loads_without_building_or_importing_pytorch(tmp_path):
     import subprocess
     import sys

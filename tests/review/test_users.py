@@ -62,6 +62,7 @@ def _cli(database_url, monkeypatch, capsys, *args, stdin=""):
     return rc, out.out, out.err
 
 
+@pytest.mark.slow
 def test_cli_runs_as_a_module(database_url):
     env = {**os.environ, "DATABASE_URL": database_url, "PASSWORD_SCRYPT_N": "1024", "HF_HUB_OFFLINE": "1"}
     out = subprocess.run([sys.executable, "-m", "review.users", "add", "alice", "--role", "admin", "--password-stdin"],

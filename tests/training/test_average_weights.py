@@ -19,6 +19,7 @@ def test_models_with_different_tensors_are_refused():
         average([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}])
 
 
+@pytest.mark.slow
 def test_the_command_names_a_folder_that_is_not_a_model(tmp_path):
     import subprocess
     import sys

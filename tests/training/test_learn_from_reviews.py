@@ -81,6 +81,7 @@ def reviewed(tmp_path_factory, toxicity_guard, pii_guard):
     return url, counts
 
 
+@pytest.mark.slow
 def test_dp_training_spends_no_more_than_its_budget_and_measures_before_and_after(reviewed, tox_model):
     url, counts = reviewed
     assert counts["held_toxicity"] > 20 and counts["reported_missed"] >= 3
@@ -116,6 +117,7 @@ def test_too_few_decisions_is_a_clear_error(engine, tox_model):
         learn(engine, tox_model, (["hi"], np.array([0])), log=lambda m: None)
 
 
+@pytest.mark.slow
 def test_command_promotes_only_when_no_worse_and_the_promoted_weights_load(reviewed, tmp_path, capsys, monkeypatch):
     url, _ = reviewed
     monkeypatch.setenv("TOXICITY_MODEL", "minilm")
