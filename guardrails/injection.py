@@ -111,7 +111,7 @@ def embed(texts: list[str], encoder=None) -> np.ndarray:
     pairs = [windows(t) for t in texts]
     unique = sorted({w for pair in pairs for w in pair}, key=len)  # similar lengths pad less
     vectors = dict(zip(unique, encoder.encode(unique))) if unique else {}
-    dim = encoder.model.config.hidden_size
+    dim = encoder.dim
     out = np.zeros((len(texts), 2 * dim), dtype=np.float32)
     for i, (head, tail) in enumerate(pairs):
         out[i, :dim], out[i, dim:] = vectors[head], vectors[tail]

@@ -140,7 +140,7 @@ class CachedEncoder:
         from guardrails.embeddings import shared_encoder
 
         self.inner = shared_encoder(None, "onnx", None)
-        self.model = self.inner.model
+        self.dim = self.inner.dim
         self.path = Path(path) if path else None
         self.vectors: dict[str, np.ndarray] = {}
         if self.path and self.path.is_file():
