@@ -13,6 +13,7 @@ from app.limits import BodyLimit, ChatLimits
 from app.service import ChatService
 from app.ui import AppInfo, build_ui, theme
 from guardrails.explain import occlusion
+from models.engines import canonical_engine
 from wiring.build import build_all_guards, build_chat_model, build_console, build_queue, describe_rules, open_database
 from wiring.settings import Settings, documented_variables
 
@@ -33,7 +34,16 @@ def build_app(settings: Settings):
     log.info("database: %s", engine.url.render_as_string(hide_password=True))
     auth, sealer = build_console(settings, engine)
     queue = build_queue(settings, engine, sealer)
-    checks = build_all_guards(settings)
+    # With CHAT_PROCESSES the chat model loads in its worker processes, on the other cores, while the
+    # guards load here; in the app's own process it loads after them.
+    workers = settings.chat_processes > 0 and canonical_engine(settings.engine) == "onnx"
+    model = build_chat_model(settings, threads=settings.chat_threads, processes=settings.chat_processes, wait=False) if workers else None
+    try:
+        checks = build_all_guards(settings)
+    except BaseException:
+        if model is not None:
+            model.close()
+        raise
     tox, pii = checks.guards["toxicity"], checks.guards["pii"]
     if checks.fallback:
         log.warning("!" * 72)
@@ -44,8 +54,9 @@ def build_app(settings: Settings):
         log.info("toxicity guard: %s", tox.model_name)
     log.info("PII guard: %s", pii.model_name)
 
-    model = build_chat_model(settings, threads=settings.chat_threads)
-    log.info("chat engine %s: %s", settings.engine, model.name)
+    model = model.wait_ready() if model is not None else build_chat_model(settings, threads=settings.chat_threads)
+    log.info("chat engine %s: %s%s", settings.engine, model.name,
+             f" ({settings.chat_processes} worker processes)" if workers else "")
     log.info("input checks: %s; %s", ", ".join(checks.input.guard_names),
              "personal data replaced by placeholders" if checks.input.mask else "personal data passed through")
     chat = ChatService(model, checks.output, queue, settings.max_input_chars, checks.input)

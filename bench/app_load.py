@@ -41,10 +41,18 @@ def loadavg() -> str:
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):  # the kernel's high-water mark of resident memory
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The kernel's high-water mark of resident memory of the process, plus its child processes' (the chat
+    workers) peaks."""
+    total = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        if status.parent.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+    return total or float("nan")
 
 
 def chat(url: str, question: str, out: dict) -> None:
@@ -67,9 +75,17 @@ def chat(url: str, question: str, out: dict) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far: on a shared machine it varies far less than wall time."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its child processes (the chat workers, CHAT_PROCESSES) so
+    far: on a shared machine it varies far less than wall time."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def start(workdir: Path, cache: str, engine: str, tokens: int):

@@ -92,11 +92,14 @@ def describe_rules(settings: Settings, checks: Guards) -> str:
 # -- chat model -----------------------------------------------------------------------------------------
 
 def build_chat_model(settings: Settings, threads: int = 0, temperature: float | None = None,
-                     max_new_tokens: int | None = None):
+                     max_new_tokens: int | None = None, processes: int = 0, wait: bool = True):
     """The configured chat engine (ENGINE, MODEL_ID, OPENAI_*...), as the app runs it; the bias probe and the
-    energy bench use it too, so they measure whatever model a deployment is configured with."""
+    energy bench use it too, so they measure whatever model a deployment is configured with.
+
+    processes > 0 (the app passes CHAT_PROCESSES) runs ENGINE=onnx in that many worker processes
+    (models/workers.py); with wait=False they load while the caller goes on, and it calls wait_ready()."""
     from models.chat import GenerationSettings
-    from models.engines import load_chat_model
+    from models.engines import canonical_engine, load_chat_model
 
     gen = GenerationSettings(
         max_new_tokens=max_new_tokens or settings.max_new_tokens,
@@ -106,12 +109,20 @@ def build_chat_model(settings: Settings, threads: int = 0, temperature: float | 
         context_tokens=settings.context_tokens,
         system_prompt=settings.system_prompt,
     )
-    return load_chat_model(
-        settings.engine, settings.model_id, settings.model_gguf_file, gen,
+    spec = dict(
+        engine=settings.engine, model_id=settings.model_id, gguf_file=settings.model_gguf_file,
         cache_dir=settings.model_cache_dir, quantize=settings.model_quantize, threads=threads,
         openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
         openai_api_key=settings.openai_api_key, openai_timeout_s=settings.openai_timeout_s,
     )
+    if processes > 0 and canonical_engine(settings.engine) == "onnx":
+        from dataclasses import asdict
+
+        from models.workers import ProcessChatEngine
+
+        engine = ProcessChatEngine({**spec, "settings": asdict(gen)}, processes, gen)
+        return engine.wait_ready() if wait else engine
+    return load_chat_model(settings=gen, **spec)
 
 
 # -- storage and moderators -----------------------------------------------------------------------------

@@ -77,6 +77,12 @@ class Settings(BaseModel):
         1, "CPU threads one reply's generation uses (ONNX Runtime intra-op threads; torch for transformers; llama.cpp "
         "n_threads); 1 suits 2 cores, where two replies and the guards run at once; 0 = the library's default",
         "chat model", ge=0)
+    chat_processes: int = setting(
+        2, "ENGINE=onnx: replies are generated in this many worker processes, each with the model loaded "
+        "(about 150 MB each), so that they use every core (ONNX Runtime GenAI holds Python's GIL while it "
+        "computes, so threads of one process take turns on one core); 0 = in the app's own process. Other "
+        "engines always run in the app's process",
+        "chat model", ge=0)
     torch_threads: int = setting(0, "PyTorch CPU threads; 0 = PyTorch's default", 'chat model', ge=0)
 
     # engine
