@@ -16,6 +16,9 @@ from wiring.build import build_chat_model
 from wiring.settings import Settings
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+# Every test here starts worker processes that load the model (a few seconds each): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 STORY = [{"role": "user", "content": "Write a long story about a dragon and a knight."}]
 
 
