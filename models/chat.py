@@ -166,6 +166,21 @@ class BaseChatEngine:
         return "".join(self.stream(history, seed=seed))
 
 
+class HFTokenizerCounting:
+    """_prompt_tokens and _tail through a Hugging Face tokenizer (`self.tokenizer`) and its chat template:
+    for the engines that render prompts with one (transformers, llama-cpp)."""
+
+    tokenizer: object
+
+    def _prompt_tokens(self, messages: list[dict]) -> int:
+        encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        return len(encoded["input_ids"])
+
+    def _tail(self, text: str, tokens: int) -> str:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokenizer.decode(ids[-tokens:])
+
+
 def embedded_model_dir() -> str:
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or spec.origin is None:

@@ -10,12 +10,12 @@ import logging
 import threading
 import time
 
-from models.chat import BaseChatEngine, Emit, GenerationSettings, display_name, resolve_model
+from models.chat import BaseChatEngine, Emit, GenerationSettings, HFTokenizerCounting, display_name, resolve_model
 
 log = logging.getLogger(__name__)
 
 
-class TransformersChatModel(BaseChatEngine):
+class TransformersChatModel(HFTokenizerCounting, BaseChatEngine):
     def __init__(self, model, tokenizer, name: str, settings: GenerationSettings):
         self.model = model
         self.tokenizer = tokenizer
@@ -44,14 +44,6 @@ class TransformersChatModel(BaseChatEngine):
         name = display_name(model_id, source, gguf) + ", transformers"
         log.info("chat model %s loaded in %.1fs", name, time.perf_counter() - started)
         return cls(model, tokenizer, name, settings)
-
-    def _prompt_tokens(self, messages: list[dict]) -> int:
-        encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
-        return len(encoded["input_ids"])
-
-    def _tail(self, text: str, tokens: int) -> str:
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return self.tokenizer.decode(ids[-tokens:])
 
     def _generate(self, messages: list[dict], emit: Emit, stop: threading.Event, seed: int | None) -> None:
         import torch

@@ -12,12 +12,12 @@ import os
 import threading
 import time
 
-from models.chat import BaseChatEngine, Emit, GenerationSettings, display_name, resolve_model
+from models.chat import BaseChatEngine, Emit, GenerationSettings, HFTokenizerCounting, display_name, resolve_model
 
 log = logging.getLogger(__name__)
 
 
-class LlamaCppChatModel(BaseChatEngine):
+class LlamaCppChatModel(HFTokenizerCounting, BaseChatEngine):
     def __init__(self, llm, tokenizer, name: str, settings: GenerationSettings):
         self.model = llm
         self.tokenizer = tokenizer
@@ -45,14 +45,6 @@ class LlamaCppChatModel(BaseChatEngine):
         name = display_name(model_id, source, gguf) + ", llama.cpp"
         log.info("chat model %s loaded in %.1fs", name, time.perf_counter() - started)
         return cls(llm, tokenizer, name, settings)
-
-    def _prompt_tokens(self, messages: list[dict]) -> int:
-        encoded = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
-        return len(encoded["input_ids"])
-
-    def _tail(self, text: str, tokens: int) -> str:
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return self.tokenizer.decode(ids[-tokens:])
 
     def _generate(self, messages: list[dict], emit: Emit, stop: threading.Event, seed: int | None) -> None:
         prompt = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
