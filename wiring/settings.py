@@ -79,7 +79,7 @@ class Settings(BaseModel):
         "chat model", ge=0)
     chat_processes: int = setting(
         2, "ENGINE=onnx: replies are generated in this many worker processes, each with the model loaded "
-        "(about 150 MB each), so that they use every core (ONNX Runtime GenAI holds Python's GIL while it "
+        "(about 140 MB each), so that they use every core (ONNX Runtime GenAI holds Python's GIL while it "
         "computes, so threads of one process take turns on one core); 0 = in the app's own process. Other "
         "engines always run in the app's process",
         "chat model", ge=0)
