@@ -13,8 +13,15 @@ from app.limits import BodyLimit, ChatLimits
 from app.service import ChatService
 from app.ui import AppInfo, build_ui, theme
 from guardrails.explain import occlusion
-from models.engines import canonical_engine
-from wiring.build import build_all_guards, build_chat_model, build_console, build_queue, describe_rules, open_database
+from wiring.build import (
+    build_all_guards,
+    build_chat_model,
+    build_console,
+    build_queue,
+    describe_rules,
+    open_database,
+    uses_chat_workers,
+)
 from wiring.settings import Settings, documented_variables
 
 log = logging.getLogger("guarded_chat")
@@ -36,7 +43,7 @@ def build_app(settings: Settings):
     queue = build_queue(settings, engine, sealer)
     # With CHAT_PROCESSES the chat model loads in its worker processes, on the other cores, while the
     # guards load here; in the app's own process it loads after them.
-    workers = settings.chat_processes > 0 and canonical_engine(settings.engine) == "onnx"
+    workers = uses_chat_workers(settings, settings.chat_processes)
     model = build_chat_model(settings, threads=settings.chat_threads, processes=settings.chat_processes, wait=False) if workers else None
     try:
         checks = build_all_guards(settings)

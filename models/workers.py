@@ -237,8 +237,11 @@ def main() -> int:
 
     def write(message: dict) -> None:
         with lock:
-            channel.write(json.dumps(message) + "\n")
-            channel.flush()
+            try:
+                channel.write(json.dumps(message) + "\n")
+                channel.flush()
+            except (BrokenPipeError, OSError, ValueError):  # the app is gone; the loop ends when stdin closes
+                pass
 
     serve(iter(sys.stdin.readline, ""), write)
     return 0

@@ -91,6 +91,13 @@ def describe_rules(settings: Settings, checks: Guards) -> str:
 
 # -- chat model -----------------------------------------------------------------------------------------
 
+def uses_chat_workers(settings: Settings, processes: int) -> bool:
+    """Whether the chat model runs in worker processes: ENGINE=onnx with processes > 0 (CHAT_PROCESSES)."""
+    from models.engines import canonical_engine
+
+    return processes > 0 and canonical_engine(settings.engine) == "onnx"
+
+
 def build_chat_model(settings: Settings, threads: int = 0, temperature: float | None = None,
                      max_new_tokens: int | None = None, processes: int = 0, wait: bool = True):
     """The configured chat engine (ENGINE, MODEL_ID, OPENAI_*...), as the app runs it; the bias probe and the
@@ -99,7 +106,7 @@ def build_chat_model(settings: Settings, threads: int = 0, temperature: float | 
     processes > 0 (the app passes CHAT_PROCESSES) runs ENGINE=onnx in that many worker processes
     (models/workers.py); with wait=False they load while the caller goes on, and it calls wait_ready()."""
     from models.chat import GenerationSettings
-    from models.engines import canonical_engine, load_chat_model
+    from models.engines import load_chat_model
 
     gen = GenerationSettings(
         max_new_tokens=max_new_tokens or settings.max_new_tokens,
@@ -115,7 +122,7 @@ def build_chat_model(settings: Settings, threads: int = 0, temperature: float | 
         openai_base_url=settings.openai_base_url, openai_model=settings.openai_model,
         openai_api_key=settings.openai_api_key, openai_timeout_s=settings.openai_timeout_s,
     )
-    if processes > 0 and canonical_engine(settings.engine) == "onnx":
+    if uses_chat_workers(settings, processes):
         from dataclasses import asdict
 
         from models.workers import ProcessChatEngine
