@@ -49,9 +49,20 @@ def counterfactual(text: str, rng: random.Random) -> str | None:
     return ADJ_RE.sub(swap, text)
 
 
+def assistant_reply_rows(path: str, size: int = 250) -> list[tuple[str, int, str]]:
+    """A chat model's harmless replies (training/assistant_replies.py), cut as the guard cuts a long reply but
+    into pieces that fit the 64-token training window, and the prompts they answer; held-out prompts skipped."""
+    from guardrails.toxicity import chunks
+    from training.assistant_replies import load_rows
+
+    return [(piece, label, source) for text, label, source in load_rows(Path(path))
+            for piece in (chunks(text, size) if source == "assistant_replies" else [text]) if piece.strip()]
+
+
 def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10,
                   insult_contrast: bool = False, threat_contrast: bool = False, base_sample: int | None = None,
-                  assistant_templates: int = 0) -> list[tuple[str, int, str]]:
+                  assistant_templates: int = 0, assistant_replies: str | None = None,
+                  convabuse_weight: int = 1) -> list[tuple[str, int, str]]:
     """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
     earlier model's weights), the hand-written rows are always all kept."""
     rows: list[tuple[str, int, str]] = []
@@ -65,7 +76,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
     hm = pd.read_csv(data / "hatemoji_build.csv")
     add(hm[hm.split != "test"], "text", "label", "hatemoji")
     ca = pd.read_csv(data / "convabuse.csv")
-    add(ca[ca.split != "test"], "text", "label", "convabuse")
+    for _ in range(convabuse_weight):
+        add(ca[ca.split != "test"], "text", "label", "convabuse")
     hx = pd.read_csv(data / "hatexplain_dev_test.csv")
     add(hx[hx.split == "dev"], "text", "label", "hatexplain")
     ih = pd.read_csv(data / "implicit_hate.csv")
@@ -90,6 +102,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
         rows += [(t, l, "threat_contrast") for t, l, _ in threat_contrast_cases()]
     if assistant_templates:
         rows += assistant_reply_cases(assistant_templates)
+    if assistant_replies:
+        rows += assistant_reply_rows(assistant_replies)
 
     augmented = []
     for text, label, source in rows:
@@ -259,6 +273,11 @@ def main() -> None:
     p.add_argument("--base-sample", type=int, help="keep this many rows of the public data (the hand-written rows are all kept)")
     p.add_argument("--assistant-templates", type=int, default=0, help="add this many harmless assistant-style replies "
                    "(training/toxicity_templates.py, REPLY_SENTENCES)")
+    p.add_argument("--assistant-replies", help="a file of a chat model's harmless replies (python -m training.assistant_replies), "
+                   "added cut into pieces, with their prompts")
+    p.add_argument("--convabuse-weight", type=int, default=1, help="times ConvAbuse's train and dev rows are repeated "
+                   "(abuse aimed at a chat agent: the product's own case, which the many harmless replies addressed to "
+                   "'you' would otherwise outweigh)")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
@@ -267,7 +286,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
     rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast,
-                         args.base_sample, args.assistant_templates)
+                         args.base_sample, args.assistant_templates, args.assistant_replies, args.convabuse_weight)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)
