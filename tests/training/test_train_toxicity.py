@@ -36,3 +36,17 @@ def test_init_loads_an_earlier_models_tensors_and_refuses_a_different_depth(tmp_
     assert all(torch.equal(net.state_dict()[k].half(), v) for k, v in shipped.items())
     with pytest.raises(SystemExit, match="--layers 6"):
         init_weights(net, WEIGHTS_DIR, Namespace(layers=4))
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="needs ../shared/data")
+def test_convabuse_weight_repeats_its_rows_and_assistant_replies_come_in_pieces(tmp_path):
+    import json
+
+    file = tmp_path / "replies.jsonl"
+    file.write_text(json.dumps({"group": "history_whatif", "prompt": "What if the Vikings had stayed home?",
+                                "reply": "They would have farmed. " * 30, "held_out": False}) + "\n")
+    once = load_training(DATA, random.Random(0))
+    twice = load_training(DATA, random.Random(0), convabuse_weight=2, assistant_replies=str(file))
+    count = lambda rows, src: sum(1 for _, _, s in rows if s == src)  # noqa: E731
+    assert count(twice, "convabuse") == 2 * count(once, "convabuse") > 0
+    assert count(twice, "assistant_prompts") == 1 and count(twice, "assistant_replies") == 3  # 720 characters in pieces of <= 250

@@ -1,0 +1,52 @@
+"""The chat-model replies used as harmless toxicity training rows (training/assistant_replies.py)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from training.assistant_replies import TOPIC_TEMPLATES, held_out, load_rows, topic_prompts
+from training.train_toxicity import assistant_reply_rows
+
+DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "assistant_replies_alpacaeval_dev.jsonl"
+
+
+def test_topic_prompts_are_seeded_and_any_leading_part_covers_every_topic():
+    rows = topic_prompts()
+    assert rows == topic_prompts() and rows != topic_prompts(seed=1)
+    assert len({p for _, p in rows}) == len(rows)  # no prompt twice
+    assert {g for g, _ in rows[: len(TOPIC_TEMPLATES)]} == set(TOPIC_TEMPLATES)
+    assert all("{" not in p for _, p in rows)  # every slot filled
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="needs ../shared/data")
+def test_no_topic_prompt_is_an_alpacaeval_dev_prompt():
+    # The dev rows are for measuring only: a prompt taken from them would flatter the dev figure.
+    dev = {json.loads(line)["instruction"].strip().lower() for line in DEV.open(encoding="utf-8")}
+    prompts = [p.lower() for _, p in topic_prompts()]
+    assert not [p for p in prompts if p in dev or any(p in d for d in dev if len(p) > 30)]
+
+
+def test_a_held_out_prompt_is_never_a_training_row(tmp_path):
+    prompts = [p for _, p in topic_prompts()]
+    kept = next(p for p in prompts if not held_out("story", p))
+    out = next(p for p in prompts if held_out("story", p))
+    assert 0.1 < sum(held_out("", p) for p in prompts) / len(prompts) < 0.3  # about a fifth
+    file = tmp_path / "replies.jsonl"
+    long_reply = " ".join(f"Sentence number {i} of a long and harmless answer about castles." for i in range(12))
+    file.write_text("\n".join(json.dumps(r) for r in [
+        {"group": "story", "prompt": kept, "reply": long_reply, "held_out": held_out("story", kept)},
+        {"group": "story", "prompt": out, "reply": "A reply never trained on.", "held_out": True},
+        {"group": "clinc150", "prompt": "what's my balance", "reply": "I can't see your account.", "held_out": False},
+    ]) + "\n")
+    rows = load_rows(file)
+    texts = [t for t, _, _ in rows]
+    assert {label for _, label, _ in rows} == {0}
+    assert kept in texts and out not in texts and "A reply never trained on." not in texts
+    assert "what's my balance" not in texts  # everyday prompts are already training rows of their own source
+    assert out in [t for t, _, _ in load_rows(file, include_held_out=True)]
+    # For training, a long reply is cut at sentence ends into pieces that fit the 64-token window.
+    pieces = [t for t, _, s in assistant_reply_rows(str(file)) if s == "assistant_replies" and "castles" in t]
+    assert len(pieces) > 1 and all(len(p) <= 260 for p in pieces)
+    assert all(p.rstrip().endswith(".") for p in pieces[:-1])
+    assert "".join(pieces).replace(" ", "") == long_reply.replace(" ", "")
