@@ -86,25 +86,12 @@ def generated(data: Path, seed: int, per_template: int, n_attacks: int, promptso
     return pd.DataFrame(rows, columns=["text", "label", "source", "group"])
 
 
-def standalone_roleplay(deepset: pd.DataFrame, awesome: pd.DataFrame, prefix: int = 80) -> pd.Series:
-    """deepset rows that are one awesome-chatgpt prompt on its own ("I want you to act as a linux terminal...").
-
-    deepset labels four such role-play prompts as injections, the awesome-chatgpt collection (the same texts)
-    as ordinary prompts, and the first copy won the de-duplication, so the guard refused them and prompts
-    like them (issue 19: role-play is ordinary). These rows are dropped; deepset rows that put such a
-    prompt after another question (a change of topic mid-message) stay attacks."""
-    length = {t[:prefix]: len(t) for t in awesome["text"].str.lower()}
-    # Not one that goes on past the role-play prompt: what it adds may be the attack.
-    return deepset["text"].str.lower().map(lambda t: len(t) <= length.get(t[:prefix], -99) + 20)
-
-
 def load_training(data: Path, n_clinc: int, n_banking: int, seed: int, extra: pd.DataFrame | None = None) -> pd.DataFrame:
     parts = [read(data, s) for s in ("deepset", "garak_pallms", "jailbreak_inthewild", "awesome_chatgpt")]
     for source, n in (("clinc150", n_clinc), ("banking77", n_banking)):
         frame = read(data, source)
         frame = frame[frame["split"] != "test"]  # test rows are the held-out benign check
         parts.append(frame.sample(min(n, len(frame)), random_state=seed))
-    parts[0] = parts[0][~standalone_roleplay(parts[0], parts[3])]
     frame = pd.concat(parts, ignore_index=True)[["text", "label", "source"]]
     frame["group"] = [f"row:{i}" for i in range(len(frame))]  # a public row is its own group
     if extra is not None and len(extra):
