@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -363,8 +364,14 @@ def _quantize(source: Path, path: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     first_layer = [n.name for n in onnx.load(str(source)).graph.node if n.op_type == "MatMul" and "/layer.0/" in n.name]
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
-    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
-                     nodes_to_exclude=first_layer)
-    os.replace(tmp, path)
+    # quantize_dynamic writes "<source>-inferred.onnx" beside its input and deletes it after; processes that
+    # start together on an empty cache would delete each other's (measured: two of three fell back to
+    # PyTorch). So each quantizes from its own copy, in its own folder, and only the finished file is shared.
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".quantize-{os.getpid()}-") as private:
+        own = Path(private) / "model.onnx"
+        shutil.copyfile(source, own)
+        tmp = Path(private) / "int8.onnx"
+        quantize_dynamic(str(own), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=first_layer)
+        os.replace(tmp, path)
     log.info("toxicity model quantized to int8 at %s", path)

@@ -258,6 +258,25 @@ def test_a_cached_export_loads_without_building_or_importing_pytorch(tmp_path):
     assert again._net is None and again.net is not None and again._net is not None
 
 
+@pytest.mark.slow
+def test_processes_that_start_together_on_an_empty_cache_all_get_the_int8_graph(tmp_path):
+    # Measured before the fix: of three loads started together, two fell back to PyTorch, because ONNX
+    # Runtime's quantizer writes and deletes "<export>-inferred.onnx" beside its input. Three threads
+    # quantizing one export at once collide on that file in the same way.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from guardrails.toxicity_minilm import OnnxNet, _quantize
+
+    MiniLMToxicityModel(runtime="onnx", cache_dir=tmp_path, quantize="none")  # the float32 export
+    [export] = tmp_path.glob("toxicity-*.onnx")
+    targets = [tmp_path / f"int8-{i}.onnx" for i in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda target: _quantize(export, target), targets))  # raises if one lost its file
+    for target in targets:
+        assert OnnxNet(target, 1).session is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([export.name] + [t.name for t in targets])  # nothing left over
+
+
 def test_a_failed_detoxify_download_is_remembered_in_the_cache_and_retried_later(tmp_path, monkeypatch):
     import json
     import time
