@@ -12,10 +12,11 @@ CLINC150 and Banking77 *train* queries and awesome-chatgpt prompts; the replies 
 engine (the embedded SmolLM2-135M-Instruct by default), sampled. Each row carries its prompt group, so a
 part can be held out by group (`held_out`).
 
-    python -m training.assistant_replies --out training/data/assistant_replies_smollm2.jsonl [--n 1000]
+    python -m training.assistant_replies --out /tmp/gen/replies.jsonl [--n 750 --everyday 100 --temperature 0.5]
 
-The file is our own model's output (not third-party data), so it is kept in the repository beside the
-weights it trained, and training reads it with `train_toxicity --assistant-replies FILE`.
+Training reads the file with `train_toxicity --assistant-replies FILE`. Each reply is sampled with its own
+seed (its index), so the command writes the same file again on the same engine and threads. No shipped
+weights were trained on it yet (docs/eval/experiments/toxicity-replies.md, v17-v19), so it is not kept here.
 """
 
 from __future__ import annotations
