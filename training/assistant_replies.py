@@ -9,10 +9,10 @@ ordinary requests on those topics and to everyday ones.
 
 The prompts are filled from templates below (none taken from the AlpacaEval dev rows: a test checks), plus
 CLINC150 and Banking77 *train* queries and awesome-chatgpt prompts; the replies come from the configured chat
-engine (the embedded SmolLM2-135M-Instruct by default), sampled. Each row carries its prompt group, so a
-part can be held out by group (`held_out`).
+engine (the embedded SmolLM2-135M-Instruct by default), sampled. Each row carries its prompt's group, and a
+fifth of the prompts (by a hash of the prompt, `held_out`) is never trained on.
 
-    python -m training.assistant_replies --out /tmp/gen/replies.jsonl [--n 750 --everyday 100 --temperature 0.5]
+    python -m training.assistant_replies --out /tmp/gen/replies.jsonl    # the defaults are the settings used
 
 Training reads the file with `train_toxicity --assistant-replies FILE`. Each reply is sampled with its own
 seed (its index), so the command writes the same file again on the same engine and threads. No shipped
@@ -132,22 +132,24 @@ def topic_prompts(seed: int = 0) -> list[tuple[str, str]]:
     return [row for turn in itertools.zip_longest(*groups) for row in turn if row is not None]
 
 
+EVERYDAY_FILES = ("benign_queries_clinc150.csv", "benign_queries_banking77.csv", "benign_prompts_awesome_chatgpt.csv")
+
+
 def everyday_prompts(data: Path, n: int, seed: int = 0) -> list[tuple[str, str]]:
     """CLINC150 and Banking77 train queries and awesome-chatgpt prompts: everyday requests."""
     import pandas as pd
 
     rng = random.Random(seed)
     out = []
-    for name, file, query in (("clinc150", "benign_queries_clinc150.csv", "split == 'train'"),
-                              ("banking77", "benign_queries_banking77.csv", "split == 'train'"),
-                              ("awesome", "benign_prompts_awesome_chatgpt.csv", None)):
+    for (name, query), file in zip((("clinc150", "split == 'train'"), ("banking77", "split == 'train'"),
+                                    ("awesome", None)), EVERYDAY_FILES):
         frame = pd.read_csv(data / file)
         texts = (frame.query(query) if query else frame).text.astype(str).tolist()
         out += [(name, t) for t in rng.sample(texts, min(n, len(texts)))]
     return out
 
 
-def held_out(group: str, prompt: str, share: float = 0.2) -> bool:
+def held_out(prompt: str, share: float = 0.2) -> bool:
     """A fixed share of prompts (by a hash of the prompt) never trained on: a check on replies to unseen prompts."""
     return int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
@@ -170,12 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.assistant_replies", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True)
     p.add_argument("--data", default="../shared/data")
-    p.add_argument("--n", type=int, default=1000, help="replies to write: topic prompts first, then everyday ones")
-    p.add_argument("--everyday", type=int, default=150, help="prompts taken from each everyday source")
+    p.add_argument("--n", type=int, default=750, help="replies to write: topic prompts first, then everyday ones")
+    p.add_argument("--everyday", type=int, default=100, help="prompts taken from each everyday source")
     p.add_argument("--processes", type=int, default=2)
-    p.add_argument("--max-new-tokens", type=int, default=220)
-    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--max-new-tokens", type=int, default=180)
+    p.add_argument("--temperature", type=float, default=0.5)
     args = p.parse_args(argv)
+    missing = [f for f in EVERYDAY_FILES if not (Path(args.data) / f).exists()]
+    if missing:
+        p.error(f"{', '.join(missing)} not found in {args.data}: give the shared data folder with --data")
 
     from wiring.build import build_chat_model
     from wiring.settings import Settings
@@ -183,23 +188,32 @@ def main(argv: list[str] | None = None) -> int:
     topics = topic_prompts()
     everyday = everyday_prompts(Path(args.data), args.everyday)
     prompts = (topics[: max(0, args.n - len(everyday))] + everyday)[: args.n]
+    from models.chat import ModelError
+
     engine = build_chat_model(Settings(), processes=args.processes, temperature=args.temperature,
                               max_new_tokens=args.max_new_tokens)
-    out = open(args.out, "w", encoding="utf-8")
-    lock, done = threading.Lock(), [0]
+    lock, done, failed = threading.Lock(), [0], []
 
     def one(i: int, group: str, prompt: str):
-        reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
+        try:
+            reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
+        except ModelError as exc:  # one failed reply is left out, not the whole run
+            failed.append(f"{prompt[:60]!r}: {exc}")
+            return
         with lock:
-            out.write(json.dumps({"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(group, prompt)}) + "\n")
+            out.write(json.dumps({"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(prompt)}) + "\n")
             out.flush()
             done[0] += 1
             if done[0] % 50 == 0:
                 print(f"{done[0]} / {len(prompts)}", file=sys.stderr, flush=True)
 
-    with ThreadPoolExecutor(2 * args.processes) as pool:
-        list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
-    out.close()
+    try:
+        with open(args.out, "w", encoding="utf-8") as out, ThreadPoolExecutor(2 * args.processes) as pool:
+            list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
+    finally:
+        getattr(engine, "close", lambda: None)()  # the worker processes
+    if failed:
+        print(f"{len(failed)} replies failed and were left out, e.g. {failed[0]}", file=sys.stderr)
     return 0
 
 

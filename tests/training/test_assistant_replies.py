@@ -29,13 +29,13 @@ def test_no_topic_prompt_is_an_alpacaeval_dev_prompt():
 
 def test_a_held_out_prompt_is_never_a_training_row(tmp_path):
     prompts = [p for _, p in topic_prompts()]
-    kept = next(p for p in prompts if not held_out("story", p))
-    out = next(p for p in prompts if held_out("story", p))
-    assert 0.1 < sum(held_out("", p) for p in prompts) / len(prompts) < 0.3  # about a fifth
+    kept = next(p for p in prompts if not held_out(p))
+    out = next(p for p in prompts if held_out(p))
+    assert 0.1 < sum(held_out(p) for p in prompts) / len(prompts) < 0.3  # about a fifth
     file = tmp_path / "replies.jsonl"
     long_reply = " ".join(f"Sentence number {i} of a long and harmless answer about castles." for i in range(12))
     file.write_text("\n".join(json.dumps(r) for r in [
-        {"group": "story", "prompt": kept, "reply": long_reply, "held_out": held_out("story", kept)},
+        {"group": "story", "prompt": kept, "reply": long_reply, "held_out": held_out(kept)},
         {"group": "story", "prompt": out, "reply": "A reply never trained on.", "held_out": True},
         {"group": "clinc150", "prompt": "what's my balance", "reply": "I can't see your account.", "held_out": False},
     ]) + "\n")
