@@ -62,9 +62,10 @@ def assistant_reply_rows(path: str, size: int = 250) -> list[tuple[str, int, str
 def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10,
                   insult_contrast: bool = False, threat_contrast: bool = False, base_sample: int | None = None,
                   assistant_templates: int = 0, assistant_replies: str | None = None,
-                  convabuse_weight: int = 1) -> list[tuple[str, int, str]]:
+                  convabuse_weight: int = 1, reply_counterfactuals: bool = False) -> list[tuple[str, int, str]]:
     """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
-    earlier model's weights), the hand-written rows are always all kept."""
+    earlier model's weights), the hand-written rows are always all kept. `reply_counterfactuals`: every
+    chat-model reply piece that names a group also comes with other groups (other rows: half of them)."""
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -109,7 +110,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
     for text, label, source in rows:
         if rng.random() < (0.2 if label else 0.05):
             augmented.append((obfuscate(text, rng), label, source + "+obfuscated"))
-        if rng.random() < 0.5 and (cf := counterfactual(text, rng)) and cf != text:
+        every = reply_counterfactuals and source.startswith("assistant_")
+        if (every or rng.random() < 0.5) and (cf := counterfactual(text, rng)) and cf != text:
             augmented.append((cf, label, source + "+counterfactual"))
     return [(normalise(t), l, s) for t, l, s in rows + augmented]
 
@@ -278,6 +280,8 @@ def main() -> None:
     p.add_argument("--convabuse-weight", type=int, default=1, help="times ConvAbuse's train and dev rows are repeated "
                    "(abuse aimed at a chat agent: the product's own case, which the many harmless replies addressed to "
                    "'you' would otherwise outweigh)")
+    p.add_argument("--reply-counterfactuals", action="store_true", help="every chat-model reply piece (and prompt) that "
+                   "names a group is also added with other groups, not half of them: harmless text about any group")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
@@ -286,7 +290,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     data, out = Path(args.data), Path(args.out)
     rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast,
-                         args.base_sample, args.assistant_templates, args.assistant_replies, args.convabuse_weight)
+                         args.base_sample, args.assistant_templates, args.assistant_replies, args.convabuse_weight,
+                         args.reply_counterfactuals)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)

@@ -50,3 +50,18 @@ def test_convabuse_weight_repeats_its_rows_and_assistant_replies_come_in_pieces(
     count = lambda rows, src: sum(1 for _, _, s in rows if s == src)  # noqa: E731
     assert count(twice, "convabuse") == 2 * count(once, "convabuse") > 0
     assert count(twice, "assistant_prompts") == 1 and count(twice, "assistant_replies") == 3  # 720 characters in pieces of <= 250
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="needs ../shared/data")
+def test_reply_counterfactuals_add_every_reply_piece_that_names_a_group_with_other_groups(tmp_path):
+    import json
+
+    file = tmp_path / "replies.jsonl"
+    rows = [{"group": "history_whatif", "prompt": f"Tell me about the history of festival {i}.",
+             "reply": f"The festival {i} was loved by young and old people alike.", "held_out": False} for i in range(40)]
+    file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    augmented = lambda rows: [t for t, _, s in rows if s == "assistant_replies+counterfactual"]  # noqa: E731
+    half = augmented(load_training(DATA, random.Random(0), assistant_replies=str(file)))
+    every = augmented(load_training(DATA, random.Random(0), assistant_replies=str(file), reply_counterfactuals=True))
+    assert len(half) < 40 <= len(every) + 2  # a swap may draw the same words again, and is then not added
+    assert all("festival" in t and t not in {r["reply"] for r in rows} for t in every)
