@@ -15,8 +15,9 @@ fifth of the prompts (by a hash of the prompt, `held_out`) is never trained on.
     python -m training.assistant_replies --out /tmp/gen/replies.jsonl    # the defaults are the settings used
 
 Training reads the file with `train_toxicity --assistant-replies FILE`. Each reply is sampled with its own
-seed (its index), so the command writes the same file again on the same engine and threads. No shipped
-weights were trained on it yet (docs/eval/experiments/toxicity-replies.md, v17-v19), so it is not kept here.
+seed (its index), so the command writes the same file again on the same engine and threads. The shipped
+toxicity model v21 was trained on it (its data sheet gives the file's sha256 to check a rewrite against); it is
+not kept here because its prompts are rows of the shared data.
 """
 
 from __future__ import annotations

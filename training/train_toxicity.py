@@ -65,7 +65,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
                   convabuse_weight: int = 1, reply_counterfactuals: bool = False) -> list[tuple[str, int, str]]:
     """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
     earlier model's weights), the hand-written rows are always all kept. `reply_counterfactuals`: every
-    chat-model reply piece that names a group also comes with other groups (other rows: half of them)."""
+    assistant row (written sentences, chat-model reply pieces and their prompts) that names a group also comes
+    with other groups (other rows: half of them)."""
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -280,8 +281,9 @@ def main() -> None:
     p.add_argument("--convabuse-weight", type=int, default=1, help="times ConvAbuse's train and dev rows are repeated "
                    "(abuse aimed at a chat agent: the product's own case, which the many harmless replies addressed to "
                    "'you' would otherwise outweigh)")
-    p.add_argument("--reply-counterfactuals", action="store_true", help="every chat-model reply piece (and prompt) that "
-                   "names a group is also added with other groups, not half of them: harmless text about any group")
+    p.add_argument("--reply-counterfactuals", action="store_true", help="every assistant row (written sentences, chat-model "
+                   "reply pieces and their prompts) that names a group is also added with other groups, not half of them: "
+                   "harmless text about any group")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
