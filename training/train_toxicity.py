@@ -59,14 +59,75 @@ def assistant_reply_rows(path: str, size: int = 250) -> list[tuple[str, int, str
             for piece in (chunks(text, size) if source == "assistant_replies" else [text]) if piece.strip()]
 
 
+# Rows whose short sentences may be set inside harmless reply text (`diluted_rows`): the public sets and the
+# hand-written functional cases, each with its own label.
+SHORT_SENTENCE_SOURCES = ("hatemoji", "convabuse", "hatexplain", "implicit_hate", "davidson", "templates",
+                          "insult_contrast", "threat_contrast")
+
+
+def diluted_rows(rows: list[tuple[str, int, str]], n: int, rng: random.Random, min_chars: int = 150,
+                 max_chars: int = 400) -> list[tuple[str, int, str]]:
+    """n short abusive sentences set inside harmless assistant text, labelled toxic, and n short harmless sentences
+    of the same sets set inside it the same way, labelled harmless.
+
+    The guard scores a long reply in pieces of about 400 characters and the net pools all of a piece's tokens, so
+    one insult among calm sentences was outvoted by them (v21 held 152 of 357 test-split abusive rows once they
+    sat inside an ordinary reply). These rows say that one abusive sentence makes the text abusive however much
+    calm text surrounds it; the harmless twins, with the same surroundings, say that it is the sentence that
+    counts, not the surroundings or the join. Pieces are 150-400 characters, like the guard's; the sentence goes
+    at the end (half), in the middle or at the start.
+    """
+    from guardrails.toxicity import _BOUNDARY
+
+    calm = [t for t, l, s in rows if l == 0 and s in ("assistant_templates", "assistant_replies") and len(t) >= 60]
+    short = {label: [t.strip() for t, l, s in rows if l == label and s in SHORT_SENTENCE_SOURCES and 10 <= len(t.strip()) <= 140]
+             for label in (0, 1)}
+    if not n or not calm or not short[0] or not short[1]:
+        return []
+
+    def sentences(text: str) -> list[str]:
+        out, start = [], 0
+        for m in _BOUNDARY.finditer(text):
+            out.append(text[start:m.end()].strip())
+            start = m.end()
+        return [x for x in out + [text[start:].strip()] if x]
+
+    def around(sentence: str, surround: list[str], room: int) -> list[str]:
+        kept: list[str] = []
+        for x in surround:
+            if sum(len(y) + 1 for y in kept) + len(x) > room - len(sentence):
+                break
+            kept.append(x)
+        return kept
+
+    out: list[tuple[str, int, str]] = []
+    while len(out) < 2 * n:
+        room = rng.randint(min_chars, max_chars)
+        surround = sentences(rng.choice(calm))
+        while sum(len(x) + 1 for x in surround) < room:
+            surround += sentences(rng.choice(calm))
+        pair = {label: rng.choice(short[label]) for label in (1, 0)}
+        kept = {label: around(sentence, surround, room) for label, sentence in pair.items()}
+        if not kept[0] or not kept[1]:
+            continue  # a calm "sentence" longer than the room (a reply piece without sentence ends): draw again
+        joiner = "\n" if rng.random() < 0.4 else " "
+        where = rng.random()
+        for label, sentence in pair.items():
+            k = kept[label]
+            at = len(k) if where < 0.5 else (0 if where < 0.7 else len(k) // 2)
+            out.append((joiner.join(k[:at] + [sentence] + k[at:]), label, "diluted_abuse" if label else "diluted_harmless"))
+    return out
+
+
 def load_training(data: Path, rng: random.Random, contrast: bool = False, contrast_groups: int = 10,
                   insult_contrast: bool = False, threat_contrast: bool = False, base_sample: int | None = None,
                   assistant_templates: int = 0, assistant_replies: str | None = None,
-                  convabuse_weight: int = 1, reply_counterfactuals: bool = False) -> list[tuple[str, int, str]]:
+                  convabuse_weight: int = 1, reply_counterfactuals: bool = False,
+                  diluted: int = 0) -> list[tuple[str, int, str]]:
     """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
     earlier model's weights), the hand-written rows are always all kept. `reply_counterfactuals`: every
     assistant row (written sentences, chat-model reply pieces and their prompts) that names a group also comes
-    with other groups (other rows: half of them)."""
+    with other groups (other rows: half of them). `diluted`: that many pairs of `diluted_rows`."""
     rows: list[tuple[str, int, str]] = []
 
     def add(frame, text_col, label_col, source, limit=None):
@@ -106,6 +167,7 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
         rows += assistant_reply_cases(assistant_templates)
     if assistant_replies:
         rows += assistant_reply_rows(assistant_replies)
+    rows += diluted_rows(rows, diluted, random.Random(2))
 
     augmented = []
     for text, label, source in rows:
@@ -284,6 +346,9 @@ def main() -> None:
     p.add_argument("--reply-counterfactuals", action="store_true", help="every assistant row (written sentences, chat-model "
                    "reply pieces and their prompts) that names a group is also added with other groups, not half of them: "
                    "harmless text about any group")
+    p.add_argument("--diluted", type=int, default=0, help="add this many short abusive sentences set inside harmless "
+                   "assistant text (toxic) and as many harmless ones set the same way (diluted_rows); needs "
+                   "--assistant-templates or --assistant-replies, and --max-length 128 to read the 400-character pieces whole")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
@@ -293,7 +358,7 @@ def main() -> None:
     data, out = Path(args.data), Path(args.out)
     rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast,
                          args.base_sample, args.assistant_templates, args.assistant_replies, args.convabuse_weight,
-                         args.reply_counterfactuals)
+                         args.reply_counterfactuals, args.diluted)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)

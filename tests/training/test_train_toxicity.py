@@ -65,3 +65,26 @@ def test_reply_counterfactuals_add_every_reply_piece_that_names_a_group_with_oth
     every = augmented(load_training(DATA, random.Random(0), assistant_replies=str(file), reply_counterfactuals=True))
     assert len(half) < 40 <= len(every) + 2  # a swap may draw the same words again, and is then not added
     assert all("festival" in t and t not in {r["reply"] for r in rows} for t in every)
+
+
+def test_diluted_rows_set_one_short_sentence_inside_calm_reply_text_with_a_harmless_twin():
+    from training.train_toxicity import diluted_rows
+
+    calm = [(f"Step {i} is to water the plants in the morning. Then open the window for an hour. "
+             f"Keep the soil moist but never wet. Repeat this every day for a week.", 0, "assistant_templates")
+            for i in range(20)]
+    short = [("You are a worthless idiot.", 1, "insult_contrast"), ("I hope you get hurt.", 1, "threat_contrast"),
+             ("My neighbour painted the fence blue.", 0, "hatemoji"), ("The meeting moved to Tuesday.", 0, "convabuse")]
+    out = diluted_rows(calm + short, 50, random.Random(0))
+    assert len(out) == 100
+    toxic = [t for t, label, src in out if label == 1]
+    harmless = [t for t, label, src in out if label == 0]
+    assert {src for _, label, src in out if label == 1} == {"diluted_abuse"} and len(toxic) == 50
+    # each toxic row carries exactly one abusive sentence and some calm text; its twin a harmless sentence instead
+    assert all(sum(s in t for s in ("worthless idiot", "get hurt")) == 1 and "plants" in t for t in toxic)
+    assert all(not any(s in t for s in ("worthless idiot", "get hurt")) and "plants" in t for t in harmless)
+    assert all(len(t) <= 400 for t, _, _ in out) and min(len(t) for t, _, _ in out) > 60
+    # not always at the end: a diluted insult can open a reply too
+    assert any(t.startswith(("You are a worthless", "I hope you")) for t in toxic)
+    assert any(t.endswith(("idiot.", "hurt.")) for t in toxic)
+    assert diluted_rows(calm, 10, random.Random(0)) == []  # no short sentences to set: nothing made up
