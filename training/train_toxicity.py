@@ -62,7 +62,7 @@ def assistant_reply_rows(path: str, size: int = 250) -> list[tuple[str, int, str
 # Rows whose short sentences may be set inside harmless reply text (`diluted_rows`): the public sets and the
 # hand-written functional cases, each with its own label.
 SHORT_SENTENCE_SOURCES = ("hatemoji", "convabuse", "hatexplain", "implicit_hate", "davidson", "templates",
-                          "insult_contrast", "threat_contrast")
+                          "insult_contrast", "threat_contrast", "contrast", "identity_affirming")
 
 
 def diluted_rows(rows: list[tuple[str, int, str]], n: int, rng: random.Random, min_chars: int = 150,
