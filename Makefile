@@ -84,6 +84,7 @@ evaluate: $(VENV)/.app
 	TOXICITY_MODEL=profanity-check $(EVAL) toxicity --data docs/eval/functional_held_out.csv --by family > docs/eval/baseline_toxicity_functional.json
 	$(EVAL) toxicity --data $(DATA)/wiki_toxicity_testset.csv --text-col comment --label-col toxic --positive True --report docs/eval/toxicity_wiki > docs/eval/toxicity_wiki.json
 	$(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness > docs/eval/fairness.json
+	$(EVAL) diluted --replies $(DATA)/assistant_replies_alpacaeval_dev.jsonl --data $(DATA)/hatemoji_build.csv --data $(DATA)/convabuse.csv --data $(DATA)/hatexplain_dev_test.csv --where split=test --report docs/eval/toxicity_diluted > docs/eval/toxicity_diluted.json
 	TOXICITY_MODEL=profanity-check $(EVAL) fairness --data $(DATA)/bias_madlibs_77k.csv --text-col Text --label-col Label --positive BAD --groups-from-terms --report docs/eval/fairness_baseline > docs/eval/baseline_fairness.json
 	# Ordinary traffic: the share of real chat-model answers the output policy holds, and of everyday
 	# messages the input checks refuse (precision on what the product really sees, beside the recall rows above).

@@ -6,6 +6,7 @@
     python -m guardrails.evaluate injection --data FILE.csv --text-col text --label-col label
     python -m guardrails.evaluate replies   --data FILE.jsonl [--text-field reply]   (ordinary traffic: share held)
     python -m guardrails.evaluate prompts   --data FILE.csv [--text-col text]        (ordinary traffic: share refused)
+    python -m guardrails.evaluate diluted   --replies FILE.jsonl --data FILE.csv     (abuse set inside ordinary replies)
 
 The guard evaluated is the one the app would run, configured by the same environment variables
 (TOXICITY_MODEL, TOXICITY_THRESHOLD, PII_ENTITIES, ...). `--report DIR` also writes report.md and PNG plots.
@@ -476,6 +477,71 @@ def cmd_prompts(args) -> dict:
     return result
 
 
+def set_inside(reply: str, sentence: str, where: str, rng) -> str:
+    """`sentence` put at the end of `reply`, or after the sentence end nearest its middle."""
+    from guardrails.toxicity import sentence_ends
+
+    if where == "middle" and (ends := [e for e in sentence_ends(reply) if e < len(reply.rstrip())]):
+        cut = min(ends, key=lambda e: abs(e - len(reply) / 2))
+        return reply[:cut] + sentence + " " + reply[cut:]
+    return reply.rstrip() + rng.choice(["\n\n", " "]) + sentence
+
+
+def cmd_diluted(args) -> dict:
+    """Short labelled rows set inside ordinary replies: is an abusive one still held when calm text surrounds it?
+
+    The toxicity guard scores a long reply in pieces of about 400 characters, and its net pools every token of a
+    piece, so one abusive sentence among calm ones can be outvoted. Each case takes a reply of --replies (over
+    --min-reply-chars) and a short row of --data (--min-chars to --max-chars) and sets the row at the reply's end or
+    after its middle sentence end, alternately. Reported: abusive rows held on their own, and of those the share
+    still held inside a reply; harmless rows likewise, and the replies held as they are, as the other side.
+    """
+    import random
+
+    replies = [r["text"] for r in read_records(args.replies, args.text_field, None, "hold")
+               if len(r["text"]) >= args.min_reply_chars]
+    if not replies:
+        raise SystemExit(f"{args.replies}: no reply of {args.min_reply_chars} characters or more")
+    short: dict[bool, list[str]] = {True: [], False: []}
+    for path in args.data:
+        _, texts, labels = read_labelled_csv(path, args.text_col, args.label_col, args.positive, where=args.where)
+        for text, label in zip(texts, labels):
+            if args.min_chars <= len(text.strip()) <= args.max_chars:
+                short[bool(label)].append(text.strip())
+    if not short[True]:
+        raise SystemExit(f"no abusive row of {args.min_chars}-{args.max_chars} characters in {', '.join(args.data)}")
+    rng = random.Random(args.seed)
+    cases = []
+    for i in range(args.n):
+        where = "end" if i % 2 == 0 else "middle"
+        cases.append({"reply": rng.choice(replies), "abusive": rng.choice(short[True]), "where": where,
+                      "harmless": rng.choice(short[False]) if short[False] else None})
+    guard, threshold = toxicity_guard()
+    held = lambda texts: score_all(guard, texts) >= threshold  # noqa: E731
+    alone = held([c["abusive"] for c in cases])
+    inside = held([set_inside(c["reply"], c["abusive"], c["where"], rng) for c in cases])
+    plain = held([c["reply"] for c in cases])
+    kept = [i for i in range(len(cases)) if alone[i]]
+    result = {
+        "n": len(cases), "model": guard.model_name, "threshold": threshold,
+        "abusive_held_alone": int(alone.sum()),
+        "abusive_held_inside": int(inside[kept].sum()),
+        "held_inside_share": float(inside[kept].mean()) if kept else None,
+        "held_inside_share_by_place": {w: float(np.mean([inside[i] for i in kept if cases[i]["where"] == w]))
+                                       for w in ("end", "middle") if any(cases[i]["where"] == w for i in kept)},
+        "replies_held_as_they_are": int(plain.sum()),
+        "missed_inside": [{"sentence": cases[i]["abusive"], "where": cases[i]["where"]}
+                          for i in kept if not inside[i]][: args.examples],
+    }
+    if short[False]:
+        result["harmless_held_alone"] = int(held([c["harmless"] for c in cases]).sum())
+        result["replies_held_with_a_harmless_row_inside"] = int(held(
+            [set_inside(c["reply"], c["harmless"], c["where"], rng) for c in cases]).sum())
+    if args.report:
+        write_report(args.report, "diluted", result)
+    return result
+
+
 def write_report(folder: str, name: str, result: dict, roc=None, bars=None) -> None:
     import matplotlib
 
@@ -560,6 +626,21 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, help="only the first N rows")
     c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE, e.g. split=test")
     c.add_argument("--report", metavar="DIR")
+    c = sub.add_parser("diluted", help="short abusive rows set inside ordinary replies: the share the toxicity guard still holds")
+    c.add_argument("--replies", required=True, help="JSON Lines (or JSON / CSV) of ordinary replies, as for `replies`")
+    c.add_argument("--text-field", help=f"the reply's field (default: the first of {', '.join(REPLY_FIELDS)})")
+    c.add_argument("--data", required=True, action="append", help="labelled CSV of short texts (repeatable; same columns)")
+    c.add_argument("--text-col", default="text")
+    c.add_argument("--label-col", default="label")
+    c.add_argument("--positive", default="1", help="label value that means abusive (default 1)")
+    c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE, e.g. split=test")
+    c.add_argument("--n", type=int, default=400, help="cases (default 400)")
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--min-reply-chars", type=int, default=300, help="replies shorter than this are not used (default 300)")
+    c.add_argument("--min-chars", type=int, default=15)
+    c.add_argument("--max-chars", type=int, default=120, help="only rows this short: one sentence or so (default 120)")
+    c.add_argument("--examples", type=int, default=10, help="abusive rows missed inside a reply to show (default 10)")
+    c.add_argument("--report", metavar="DIR")
     c = sub.add_parser("pii")
     c.add_argument("--data", required=True, help="presidio-research JSON: [{full_text, spans: [...]}]")
     c.add_argument("--all-entities", action="store_true", help="score recall over every gold type, not only those the guard covers")
@@ -574,10 +655,11 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.ERROR)
     args = parser().parse_args(argv)
-    if not Path(args.data).is_file():
-        raise SystemExit(f"--data {args.data}: no such file")
+    for path in [*(args.data if isinstance(args.data, list) else [args.data]), *([args.replies] if args.command == "diluted" else [])]:
+        if not Path(path).is_file():
+            raise SystemExit(f"{path}: no such file")
     command = {"toxicity": cmd_toxicity, "fairness": cmd_fairness, "pii": cmd_pii, "injection": cmd_injection,
-               "replies": cmd_replies, "prompts": cmd_prompts}[args.command]
+               "replies": cmd_replies, "prompts": cmd_prompts, "diluted": cmd_diluted}[args.command]
     # Libraries print to stdout while loading (torch.hub announces its download attempt); stdout is
     # reserved for the one JSON object, so everything else goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):

@@ -57,7 +57,11 @@ ENGINE_WORDS = {
     "llama-cpp": "run by llama.cpp (llama-cpp-python) on CPU",
     "openai": "served by an OpenAI-compatible server",
 }
+# One abusive sentence inside an ordinary reply: does the toxicity guard still hold it (its piece is mostly calm)?
+DILUTED = (f"python -m guardrails.evaluate diluted --replies {DATA}/assistant_replies_alpacaeval_dev.jsonl "
+           f"--data {DATA}/hatemoji_build.csv --data {DATA}/convabuse.csv --data {DATA}/hatexplain_dev_test.csv --where split=test")
 OTHER_RUNS = [
+    ("toxicity_diluted", "toxicity: abuse inside ordinary replies", DILUTED),
     ("pii", "PII guard", f"python -m guardrails.evaluate pii --data {DATA}/presidio_generated_large.json"),
     ("injection", "injection guard", f"python -m guardrails.evaluate injection --data {DATA}/deepset_prompt_injections_val.csv"),
 ]
@@ -110,7 +114,7 @@ def _rel(path: Path, card_dir: Path) -> str:
         return str(path)
 
 
-def misses(toxicity_rows, pii, injection, bias) -> list[str]:
+def misses(toxicity_rows, pii, injection, bias, diluted=None) -> list[str]:
     """Plain sentences on what gets through, from the figures."""
     out = ["SmolLM2-135M hallucinates: it states wrong facts, names and numbers with confidence, and no guard "
            "checks facts. The guards check tone and personal data only."]
@@ -119,6 +123,9 @@ def misses(toxicity_rows, pii, injection, bias) -> list[str]:
         if "MiniLM" in row["label"] and m.get("recall") is not None:
             out.append(f"Toxicity, {row['data']}: {1 - m['recall']:.0%} of toxic texts pass unflagged "
                        f"(recall {m['recall']:.2f}), and {m['fpr']:.0%} of harmless ones are held (false-positive rate).")
+    if diluted and diluted.get("held_inside_share") is not None:
+        out.append(f"Toxicity, one abusive sentence inside an ordinary reply: {1 - diluted['held_inside_share']:.0%} of the "
+                   "abusive test rows the guard holds on their own pass once calm sentences surround them.")
     if pii:
         weak = sorted(((r, e) for e, r in pii["recall_by_entity"].items() if r < 0.9))
         if weak:
@@ -229,6 +236,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         "pii": other.get("pii"),
         "pii_missed": 1 - other["pii"]["recall"] if other.get("pii") else None,
         "injection": other.get("injection"),
+        "diluted": other.get("toxicity_diluted"),
         "ordinary": ordinary,
         "bias": bias,
         "bias_gaps": ([g for g in bias["largest_gaps"] if g["scope"] == "all templates"]
@@ -241,7 +249,7 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         "compute": extra.get("compute"),
         "toxicity_train_seconds": meta.get("train_seconds", "?"),
         "functional": {row["label"]: row["m"] for row in toxicity if "accuracy_by_group" in row["m"]},
-        "misses": misses(toxicity, other.get("pii"), other.get("injection"), bias),
+        "misses": misses(toxicity, other.get("pii"), other.get("injection"), bias, other.get("toxicity_diluted")),
     }
 
 

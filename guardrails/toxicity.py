@@ -167,6 +167,11 @@ def _cache(setting: str | None):
 _BOUNDARY = re.compile(r"(?<!\b\d)(?<!\b\d\d)[.!?:;][\"')\]]*\s+|\n\s*")
 
 
+def sentence_ends(text: str) -> list[int]:
+    """Where a sentence or line of `text` ends (after its whitespace): the places a piece may be cut."""
+    return [m.end() for m in _BOUNDARY.finditer(text)]
+
+
 def _cut(text: str, start: int, limit: int, size: int) -> int:
     """The end of the piece that starts at `start`: the last sentence or line end before `limit`, if the
     piece keeps at least a third of `size`; else the last whitespace; else `limit` (one very long word)."""

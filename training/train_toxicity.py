@@ -77,7 +77,7 @@ def diluted_rows(rows: list[tuple[str, int, str]], n: int, rng: random.Random, m
     counts, not the surroundings or the join. Pieces are 150-400 characters, like the guard's; the sentence goes
     at the end (half), in the middle or at the start.
     """
-    from guardrails.toxicity import _BOUNDARY
+    from guardrails.toxicity import sentence_ends
 
     calm = [t for t, l, s in rows if l == 0 and s in ("assistant_templates", "assistant_replies") and len(t) >= 60]
     short = {label: [t.strip() for t, l, s in rows if l == label and s in SHORT_SENTENCE_SOURCES and 10 <= len(t.strip()) <= 140]
@@ -86,11 +86,8 @@ def diluted_rows(rows: list[tuple[str, int, str]], n: int, rng: random.Random, m
         return []
 
     def sentences(text: str) -> list[str]:
-        out, start = [], 0
-        for m in _BOUNDARY.finditer(text):
-            out.append(text[start:m.end()].strip())
-            start = m.end()
-        return [x for x in out + [text[start:].strip()] if x]
+        cuts = [0, *sentence_ends(text), len(text)]
+        return [x for a, b in zip(cuts, cuts[1:]) if (x := text[a:b].strip())]
 
     def around(sentence: str, surround: list[str], room: int) -> list[str]:
         kept: list[str] = []
