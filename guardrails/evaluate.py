@@ -553,8 +553,13 @@ def write_report(folder: str, name: str, result: dict, roc=None, bars=None) -> N
     lines = [f"# {name} evaluation", "", f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
              "| metric | value |", "|---|---|"]
     for key, value in result.items():
-        if not isinstance(value, dict):
+        if not isinstance(value, (dict, list)):
             lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
+    for key, value in result.items():
+        if isinstance(value, list) and value:  # examples, e.g. the abusive rows missed inside a reply
+            lines += ["", f"**{key}**", ""]
+            lines += ["- " + (", ".join(f"{k}: {v}" for k, v in item.items()) if isinstance(item, dict) else str(item)).replace("\n", " ")
+                      for item in value]
     for key, value in result.items():
         if key in ("by_reason", "by_guard"):
             lines += ["", f"**{key}**", "", "| | n | share |", "|---|---|---|"]
