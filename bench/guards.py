@@ -23,6 +23,11 @@ SENTENCE = ("The museum opens at nine and the guided tour takes about an hour, s
             "if you want to see the new exhibition before the crowds. ")
 
 
+# Puts a sentence with a sensitive term and a private cue before the reply, so the PII guard must look
+# for names (PII_LAZY_NAMES); about 15 tokens longer than the reply it opens.
+NAMES_MATTER = "My friend Anna Berg had surgery in May and cannot climb stairs yet. "
+
+
 def reply_of(tokens: int) -> str:
     words = SENTENCE.split()
     out = []
@@ -92,7 +97,14 @@ def main() -> None:
             from guardrails.pii import PIIGuard
 
             shipped = PIIGuard(policy.guard("pii").entities, settings.spacy_model or None, matmul="blis", lookup_ruler=False)
-            rows.append(("  pii alone, spaCy as shipped (reference)", shipped.scan, text))
+            rows.append(("  pii alone, every name, spaCy as shipped (reference)", shipped.scan, text))
+            # PII_LAZY_NAMES: the same guard looking for every name (the reference), and the reply path
+            # when names can matter (a sensitive term and a private cue), where NER runs after the quick look.
+            from guardrails.types import ScanContext
+
+            pii = policy.guard("pii")
+            rows.append(("  pii alone, every name looked for (reference)", lambda t: pii.scan(t, ScanContext(every_name=True)), text))
+            rows.append((f"policy (all output guards), {tokens}-token reply where names matter", policy.check, NAMES_MATTER + reply_of(tokens - 15)))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))
     import gc

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from guardrails.base import Guard
 from guardrails.policy import Policy, Rule
-from guardrails.types import Action
+from guardrails.types import Action, ScanContext
 from guardrails.vault import Vault
 
 CHECK_FAILED = "Sorry, your message could not be checked just now, so it was not sent to the model. Please try again."
@@ -46,7 +46,7 @@ class InputChecks:
     def check(self, text: str, vault: Vault) -> InputVerdict:
         verdict = InputVerdict(text=text)
         if self.mask is not None:
-            masked = self.mask.check(text)
+            masked = self.mask.check(text, ScanContext(every_name=True))  # every name is replaced, not only those that matter
             if any(r.error for r in masked.results):
                 return self._failed(verdict, masked.reasons)
             found = [f for r in masked.results for f in r.findings

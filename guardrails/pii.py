@@ -24,7 +24,7 @@ from guardrails.context import WordOrLemmaContextEnhancer
 from guardrails.recognizers import custom_recognizers
 from guardrails.recognizers.ip import VersionAwareIpRecognizer
 from guardrails.recognizers.markdown import plain
-from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, is_private
+from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, could_be_private, is_private
 from guardrails.recognizers.reserved import is_example_value
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
@@ -107,7 +107,7 @@ class PIIGuard(Guard):
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None,
                  matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True,
                  private_names: bool = True, tie_threshold: float = 0.5, tie_reach: int = IDENTIFIER_REACH,
-                 allow_example_values: bool = False, plain_markdown: bool = True):
+                 allow_example_values: bool = False, plain_markdown: bool = True, lazy_names: bool = False):
         """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
         (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row.
 
@@ -118,6 +118,13 @@ class PIIGuard(Guard):
         (example.com, 555-01xx, 192.0.2.x; guardrails/recognizers/reserved.py); off here, so the library
         fails closed, and on in the app's settings (PII_ALLOW_EXAMPLE_VALUES), where replies are judged. `plain_markdown`:
         analyse the reply with its markdown markup blanked out (guardrails/recognizers/markdown.py).
+
+        `lazy_names`: look for names (spaCy's NER, about two thirds of the guard's time) only where one
+        could change what the policy does, for a guard whose PERSON findings only record (the default
+        policy): when a direct identifier was found (rule 1 of private_person.py) or the text has a
+        sensitive term and a private cue (rule 2, could_be_private). Otherwise the scan reports the
+        direct identifiers it would have reported anyway, and no PERSON. A scan whose context asks for
+        every name (ScanContext.every_name: the input mask) finds them all.
         """
         check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds
         from presidio_analyzer import AnalyzerEngine  # imported light by guardrails.recognizers
@@ -167,6 +174,10 @@ class PIIGuard(Guard):
         self.tie_reach = tie_reach
         self.allow_example_values = allow_example_values
         self.plain_markdown = plain_markdown
+        self.lazy_names = lazy_names and "PERSON" in self._presidio_entities
+        # Recognizers of direct identifiers that read spaCy's entities: without NER they may find more
+        # candidates than with it, so a finding of theirs sends the text to the full scan.
+        self._direct = sorted(set(self._presidio_entities) & set(DIRECT_IDENTIFIERS))
         # Read once: the name goes into every GuardResult, i.e. every check of every sentence.
         self._model_name = f"presidio + spaCy {_model_label(self.spacy_model)}"
 
@@ -177,7 +188,11 @@ class PIIGuard(Guard):
     def scan(self, text: str, context=None) -> GuardResult:
         """Findings with offsets into `text`; `context` is a ScanContext (its .prompt is the person's message)."""
         analysed = plain(text) if self.plain_markdown else text  # same length: offsets stay valid
-        results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
+        results = None
+        if self.lazy_names and not getattr(context, "every_name", False):
+            results = self._without_names(text, analysed)
+        if results is None:
+            results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
         results = [r for r in results
                    if not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
                    and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end]))]
@@ -191,6 +206,26 @@ class PIIGuard(Guard):
         for f in findings:
             scores[f.category] = max(f.score, scores.get(f.category, 0.0))
         return GuardResult(guard=self.name, model=self.model_name, scores=scores, findings=findings)
+
+    def _without_names(self, text: str, analysed: str):
+        """[] when the text has no direct identifier and no name in it could matter (see lazy_names),
+        found with spaCy's NER switched off; None otherwise, and the full scan runs.
+
+        The direct-identifier recognizers run on spaCy's tokens and lemmas without its entities. Only
+        UnknownStreetRecognizer reads entities, and only to drop candidates, so without NER it finds a
+        superset: no finding here means none in the full scan either. Any finding, weak ones included,
+        sends the text to the full scan, so its report is exactly what it always was."""
+        if could_be_private(text):
+            return None
+        if not self._direct:
+            return []
+        engine = self.analyzer.nlp_engine
+        doc = engine.nlp["en"](analysed, disable=["ner"])
+        # presidio's own conversion of a spaCy Doc (a protected method; presidio is pinned), so the
+        # analyzer takes these artifacts instead of running the whole pipeline again.
+        artifacts = engine._doc_to_nlp_artifact(doc, "en")
+        results = self.analyzer.analyze(text=analysed, language="en", entities=self._direct, nlp_artifacts=artifacts)
+        return None if results else []
 
     def _mark_private(self, text: str, findings: list[Finding], prompt: str) -> list[Finding]:
         identifiers = [Span(f.start, f.end) for f in findings

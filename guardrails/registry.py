@@ -89,7 +89,10 @@ def _build_pii(settings) -> Guard:
     return PIIGuard(list(settings.pii_entities), settings.spacy_model or None, settings.spacy_matmul,
                     settings.spacy_blas_threads, private_names=settings.pii_private_names,
                     tie_threshold=settings.pii_threshold, tie_reach=settings.pii_tie_reach,
-                    allow_example_values=settings.pii_allow_example_values, plain_markdown=settings.pii_plain_markdown)
+                    allow_example_values=settings.pii_allow_example_values, plain_markdown=settings.pii_plain_markdown,
+                    # Names need looking for only where one can change the decision; when PERSON itself
+                    # holds or redacts (PII_ENTITY_ACTIONS), every name does.
+                    lazy_names=settings.pii_lazy_names and pii_rule(settings).for_category("PERSON")[1] is Action.ALLOW)
 
 
 def pii_rule(settings) -> Rule:

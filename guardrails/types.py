@@ -59,9 +59,14 @@ class GuardResult:
 @dataclass(frozen=True)
 class ScanContext:
     """What a guard may know besides the text: the person's message the reply answers, as they wrote it
-    (kept in memory only). The PII guard uses it: a name the person wrote themselves is not leaked."""
+    (kept in memory only). The PII guard uses it: a name the person wrote themselves is not leaked.
+
+    `every_name`: the caller uses every name found, not only those that change a decision (the input
+    mask replaces each one with a placeholder; `evaluate pii` scores finding them), so a PII guard that
+    looks for names only where they matter (PIIGuard(lazy_names=True)) looks for all of them."""
 
     prompt: str = ""
+    every_name: bool = False
 
 
 @dataclass

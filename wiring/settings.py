@@ -178,6 +178,11 @@ class Settings(BaseModel):
         True, "report a name tied to a direct identifier (within PII_TIE_REACH characters) or to sensitive facts about a "
         "private person (health, sexuality, religion, criminal record, finances...) as PERSON_PRIVATE, which holds; a name "
         "the person wrote themselves is never private. false = every name is PERSON", "guards")
+    pii_lazy_names: bool = setting(
+        True, "look for names (spaCy's NER, about two thirds of the PII guard's time) in a reply only where one could change "
+        "the decision: a direct identifier was found, or a sensitive term and a private cue (my neighbour, patient, an age) "
+        "are in it; elsewhere a name would only be recorded. Applies while PERSON is allowed; the person's message "
+        "(INPUT_PII=replace) always has every name found. false = look for names in every text", "guards")
     pii_tie_reach: int = setting(80, "characters between a name and a direct identifier for the name to count as tied to it",
                                  "guards", ge=0)
     pii_allow_example_values: bool = setting(

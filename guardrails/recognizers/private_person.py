@@ -54,16 +54,18 @@ SENSITIVE = re.compile(r"(?i)\b(?:" + "|".join([
     r"undocumented", r"asylum", r"deport\w*", r"illegal immigrant", r"visa status",
 ]) + r")\b")
 
-# A private relation or role right before the name ("my neighbour Karen", "patient John Doe").
-PRIVATE_BEFORE = re.compile(r"(?i)(?:\b(?:my|our|your|his|her|their)\s+(?:\w+\s+)?(?:neighbou?r|friend|colleague|co-?worker|"
-                            r"boss|manager|employee|staff member|patient|client|customer|tenant|landlord|flatmate|roommate|"
-                            r"student|pupil|classmate|teacher|ex|partner|husband|wife|boyfriend|girlfriend|son|daughter|"
-                            r"mother|father|mom|mum|dad|brother|sister|cousin|aunt|uncle|niece|nephew|grand\w+|child|kid)"
-                            r"|\b(?:patient|employee|client|customer|tenant|applicant|candidate|member|inmate|defendant|"
-                            r"suspect)(?:\s+name)?\s*:?)\s*$")
-# The same after the name: "Karen, my neighbour,", "Tomasz (our employee)".
-PRIVATE_AFTER = re.compile(r"(?i)^\s*[,(]\s*(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:neighbou?r|friend|colleague|co-?worker|employee|"
-                           r"patient|client|customer|tenant|student|relative|cousin|classmate|flatmate|roommate)\b")
+# The words that mark a person as private, before the name ("my neighbour Karen", "patient John Doe")
+# and after it ("Karen, my neighbour,", "Tomasz (our employee)"). One list each, used by the rules
+# below and by could_be_private's quick look at the whole text.
+RELATIONS = ("neighbou?r|friend|colleague|co-?worker|boss|manager|employee|staff member|patient|client|customer|tenant|"
+             "landlord|flatmate|roommate|student|pupil|classmate|teacher|ex|partner|husband|wife|boyfriend|girlfriend|son|"
+             "daughter|mother|father|mom|mum|dad|brother|sister|cousin|aunt|uncle|niece|nephew|grand\\w+|child|kid")
+ROLES = "patient|employee|client|customer|tenant|applicant|candidate|member|inmate|defendant|suspect"
+RELATIONS_AFTER = ("neighbou?r|friend|colleague|co-?worker|employee|patient|client|customer|tenant|student|relative|cousin|"
+                   "classmate|flatmate|roommate")
+PRIVATE_BEFORE = re.compile(r"(?i)(?:\b(?:my|our|your|his|her|their)\s+(?:\w+\s+)?(?:" + RELATIONS + r")"
+                            r"|\b(?:" + ROLES + r")(?:\s+name)?\s*:?)\s*$")
+PRIVATE_AFTER = re.compile(r"(?i)^\s*[,(]\s*(?:my|our|a|an|the)\s+(?:\w+\s+)?(?:" + RELATIONS_AFTER + r")\b")
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged?\s+)?\d{1,3}\s*(?:,|years?\b|y/?o\b)|\(\s*(?:age\s+)?\d{1,3}\s*\))")
 # Public figures: a title before the name, a lifespan or birth year after it, a public role nearby.
 PUBLIC_BEFORE = re.compile(r"(?i)\b(?:president|king|queen|prince|princess|emperor|empress|pope|saint|st\.|sir|dame|lord|"
@@ -144,3 +146,21 @@ def is_private(text: str, name: Span, identifiers: list[Span], prompt: str = "",
     if tied_to_identifier(text, name, identifiers, reach):
         return True
     return sensitive_fact(text, name) and private_cue(text, name) and not public_signals(text, name)
+
+
+# Rule 2's private cues looked for anywhere in a text: the relation and role words as words, and an
+# age in the shape AGE_AFTER wants ("Baxter, 42," / "(age 42)") without its anchor.
+_ANY_PRIVATE_CUE = re.compile(r"(?i)\b(?:" + RELATIONS + "|" + ROLES + "|" + RELATIONS_AFTER + r")\b"
+                              r"|,\s*(?:aged?\s+)?\d{1,3}\s*(?:,|years?\b|y/?o\b)|\(\s*(?:age\s+)?\d{1,3}\s*\)")
+
+
+def could_be_private(text: str) -> bool:
+    """Whether rule 2 could make any name in `text` private, judged without knowing where the names are.
+
+    Rule 2 needs a sensitive term in the name's sentence and a private cue next to the name; both are
+    then somewhere in the text. So False here means no name of the text is private by rule 2, and the
+    PII guard need not look for names at all unless a direct identifier (rule 1) was found
+    (PIIGuard(lazy_names=True)). A cheap superset: on ordinary assistant replies it is True for about
+    3% (tests/guardrails/test_pii_lazy_names.py checks it never says False where rule 2 fires).
+    """
+    return SENSITIVE.search(text) is not None and _ANY_PRIVATE_CUE.search(text) is not None

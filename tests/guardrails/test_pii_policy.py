@@ -20,10 +20,11 @@ THRESHOLD = 0.5
 
 @pytest.fixture(scope="module")
 def app_guard(pii_guard):
-    """The guard as the app builds it by default: reserved example values pass (PII_ALLOW_EXAMPLE_VALUES)."""
+    """The guard as the app builds it by default: reserved example values pass (PII_ALLOW_EXAMPLE_VALUES),
+    names are looked for only where they can matter (PII_LAZY_NAMES)."""
     from guardrails.pii import PIIGuard
 
-    return PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    return PIIGuard(allow_example_values=True, lazy_names=True, spacy_model=pii_guard.spacy_model)
 
 
 class Ctx:
@@ -142,8 +143,12 @@ def test_a_public_figure_or_the_persons_own_name_is_not_private(app_guard, text,
 
 
 def test_plain_names_are_still_found_for_redaction(app_guard):
+    from guardrails.types import ScanContext
+
+    # Found whenever names are wanted: the input mask asks for every name, and PII_ENTITY_ACTIONS with
+    # PERSON=redact or hold makes the app look for them in every reply (test_pii_lazy_names.py).
     text = "Albert Einstein published the theory of special relativity in 1905."
-    findings = app_guard.scan(text).findings
+    findings = app_guard.scan(text, ScanContext(every_name=True)).findings
     assert [text[f.start:f.end] for f in findings if f.category == "PERSON"] == ["Albert Einstein"]
     assert DEFAULT_ENTITY_ACTIONS["PERSON"] == "allow"
     assert DEFAULT_ENTITY_ACTIONS["PERSON_PRIVATE"] == "hold"
