@@ -10,6 +10,7 @@ ratios within one run, not absolute numbers across machines.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -102,8 +103,8 @@ def main() -> None:
             # when names can matter (a sensitive term and a private cue), where NER runs after the quick look.
             from guardrails.types import ScanContext
 
-            pii = policy.guard("pii")
-            rows.append(("  pii alone, every name looked for (reference)", lambda t: pii.scan(t, ScanContext(every_name=True)), text))
+            every_name = functools.partial(policy.guard("pii").scan, context=ScanContext(every_name=True))
+            rows.append(("  pii alone, every name looked for (reference)", every_name, text))
             rows.append((f"policy (all output guards), {tokens}-token reply where names matter", policy.check, NAMES_MATTER + reply_of(tokens - 15)))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))

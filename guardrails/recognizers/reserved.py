@@ -4,6 +4,13 @@ Assistant replies fill templates with them ("write to support@example.com", "cal
 at 192.0.2.10"): RFC 2606/6761 reserve example.com/.net/.org and the .test, .example, .invalid and
 .localhost names; RFC 5737 and RFC 3849 reserve 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
 2001:db8::/32 for documentation; North America's numbering plan keeps 555-0100 to 555-0199 for fiction.
+
+IP addresses that identify no one pass too: every address the IANA special-purpose registries mark as
+not globally reachable (Python's `ipaddress.is_global`: private networks such as 192.168.1.1 and
+10.0.0.5, loopback 127.0.0.1 and ::1, 0.0.0.0, link-local, shared address space, broadcast), multicast
+groups, and the published addresses of the big public DNS resolvers (8.8.8.8, 1.1.1.1, 9.9.9.9, ...),
+which name a service everyone uses, not a person. Replies about routers, local servers and DNS settings
+are full of them; a private address means nothing outside its own network.
 The PII guard lets such values pass with PIIGuard(allow_example_values=True), the app's setting
 PII_ALLOW_EXAMPLE_VALUES (default on). The constructor's own default is off: library code that builds a
 guard without settings fails closed, and tests across the project use example.com as a stand-in leak.
@@ -18,6 +25,12 @@ EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
 DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in
                                ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+# The resolvers' operators publish these for everyone (Google, Cloudflare, Quad9, OpenDNS).
+PUBLIC_RESOLVERS = frozenset(ipaddress.ip_address(a) for a in (
+    "8.8.8.8", "8.8.4.4", "2001:4860:4860::8888", "2001:4860:4860::8844",
+    "1.1.1.1", "1.0.0.1", "2606:4700:4700::1111", "2606:4700:4700::1001",
+    "9.9.9.9", "149.112.112.112", "2620:fe::fe", "2620:fe::9",
+    "208.67.222.222", "208.67.220.220"))
 # 555-01xx, with or without an area code and country code before it, in any separators.
 FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?01\d\d$")
 
@@ -33,7 +46,8 @@ def is_example_value(category: str, value: str) -> bool:
             address = ipaddress.ip_address(value.split("%")[0])
         except ValueError:
             return False
-        return any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
+        return (any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
+                or not address.is_global or address.is_multicast or address in PUBLIC_RESOLVERS)
     if category == "PHONE_NUMBER":
         return FICTIONAL_PHONE.match(value) is not None
     return False

@@ -36,6 +36,38 @@ def test_reserved_example_values_pass_when_configured(pii_guard):
     assert lenient.scan(text).findings == []
 
 
+@pytest.mark.parametrize("text", [
+    "To open your router's settings, type 192.168.1.1 into the browser's address bar.",
+    "Run `python -m http.server` and open http://127.0.0.1:8000 in your browser.",
+    "Set the DNS servers to 1.1.1.1 and 8.8.8.8, then restart the network adapter.",
+    "Bind the app to 0.0.0.0 so the container accepts connections from outside.",
+])
+def test_addresses_of_no_one_pass_in_the_apps_setting_and_are_found_by_the_library_default(pii_guard, text):
+    from guardrails.pii import PIIGuard
+
+    assert "IP_ADDRESS" in {f.category for f in pii_guard.scan(text).findings}  # the library fails closed
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    assert "IP_ADDRESS" not in {f.category for f in lenient.scan(text).findings}
+
+
+def test_a_public_address_is_still_found_where_private_ones_pass(pii_guard):
+    from guardrails.pii import PIIGuard
+
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    text = "Our router is 192.168.0.1, but the logins came from 84.17.42.199 last night."
+    found = [text[f.start:f.end] for f in lenient.scan(text).findings if f.category == "IP_ADDRESS"]
+    assert found == ["84.17.42.199"]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("As Section 2.1.3.4 says, the tenant pays the repairs.", False),
+    ("Under clause 1.1.1.2 the notice period is one month.", False),
+    ("The requests came from 84.17.42.199 and were blocked.", True),
+])
+def test_a_nested_section_number_is_no_address(pii_guard, text, found):
+    assert ("IP_ADDRESS" in {f.category for f in pii_guard.scan(text).findings}) is found
+
+
 def test_configured_entities_limit_what_is_looked_for(pii_guard):
     from guardrails.pii import PIIGuard
 
