@@ -189,7 +189,9 @@ class Settings(BaseModel):
         True, "let values reserved for examples and documentation pass (example.com/.org/.net and .test addresses, "
         "555-0100 to 555-0199 numbers, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
         "no one (not globally reachable: private networks, loopback, 0.0.0.0, link-local; multicast; the public DNS "
-        "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...): they identify no one and assistant replies are full of them", "guards")
+        "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...), and toll-free numbers (North American 800/833/844/855/866/877/888, UK "
+        "0800/0808: helplines and services, such as crisis lines): they identify no one and assistant replies are full of them",
+        "guards")
     pii_plain_markdown: bool = setting(
         True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "
         "out, at the same offsets, so markup neither makes words look like names nor hides an identifier", "guards")

@@ -11,6 +11,12 @@ not globally reachable (Python's `ipaddress.is_global`: private networks such as
 groups, and the published addresses of the big public DNS resolvers (8.8.8.8, 1.1.1.1, 9.9.9.9, ...),
 which name a service everyone uses, not a person. Replies about routers, local servers and DNS settings
 are full of them; a private address means nothing outside its own network.
+
+Toll-free numbers pass as well: North America's 800, 833, 844, 855, 866, 877 and 888 numbers and the UK's
+0800/0808 freephone numbers are paid for by the organisation called, so they belong to services and
+businesses, not to people. Replies give them for crisis lines ("call the Suicide Prevention Lifeline at
+1-800-273-8255"), helplines and customer service, and holding such a reply for a moderator would keep a
+person in crisis from the number.
 The PII guard lets such values pass with PIIGuard(allow_example_values=True), the app's setting
 PII_ALLOW_EXAMPLE_VALUES (default on). The constructor's own default is off: library code that builds a
 guard without settings fails closed, and tests across the project use example.com as a stand-in leak.
@@ -33,6 +39,8 @@ PUBLIC_RESOLVERS = frozenset(ipaddress.ip_address(a) for a in (
     "208.67.222.222", "208.67.220.220"))
 # 555-01xx, with or without an area code and country code before it, in any separators.
 FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?01\d\d$")
+TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}$"
+                             r"|^(?:\+44[-. ]?(?:\(0\))?|0)80[08](?:[-. ]?\d){6,7}$")
 
 
 def is_example_value(category: str, value: str) -> bool:
@@ -49,5 +57,5 @@ def is_example_value(category: str, value: str) -> bool:
         return (any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
                 or not address.is_global or address.is_multicast or address in PUBLIC_RESOLVERS)
     if category == "PHONE_NUMBER":
-        return FICTIONAL_PHONE.match(value) is not None
+        return FICTIONAL_PHONE.match(value) is not None or TOLL_FREE_PHONE.match(value) is not None
     return False

@@ -50,6 +50,27 @@ def test_addresses_of_no_one_pass_in_the_apps_setting_and_are_found_by_the_libra
     assert "IP_ADDRESS" not in {f.category for f in lenient.scan(text).findings}
 
 
+@pytest.mark.parametrize("text", [
+    "If you are in crisis, please call the National Suicide Prevention Lifeline at 1-800-273-8255 or dial 988.",
+    "You can reach the National Domestic Violence Hotline at 1-800-799-7233, day or night.",
+    "Contact the IRS at 800-829-1040 for questions about your refund.",
+])
+def test_a_reply_giving_a_toll_free_helpline_is_not_held(pii_guard, text):
+    from guardrails.pii import PIIGuard
+
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    assert "PHONE_NUMBER" not in {f.category for f in lenient.scan(text).findings}
+
+
+def test_a_persons_number_beside_a_helpline_is_still_held(pii_guard):
+    from guardrails.pii import PIIGuard
+
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    text = "Call the helpline at 1-800-273-8255, or call Maria directly on 212-736-4419."
+    found = [text[f.start:f.end] for f in lenient.scan(text).findings if f.category == "PHONE_NUMBER"]
+    assert found == ["212-736-4419"]
+
+
 def test_a_public_address_is_still_found_where_private_ones_pass(pii_guard):
     from guardrails.pii import PIIGuard
 

@@ -64,6 +64,14 @@ def test_plain_blanks_markup_but_not_words_or_identifiers():
     ("PHONE_NUMBER", "(212) 555-0199", True),
     ("PHONE_NUMBER", "212-555-0299", False),
     ("PHONE_NUMBER", "020 7946 0321", False),
+    # Toll-free numbers belong to services (crisis lines, helplines, customer service), not people.
+    ("PHONE_NUMBER", "1-800-273-8255", True),
+    ("PHONE_NUMBER", "(888) 555-1234", True),
+    ("PHONE_NUMBER", "+1 866 331 9474", True),
+    ("PHONE_NUMBER", "0800 123 4567", True),
+    ("PHONE_NUMBER", "0808 808 4994", True),
+    ("PHONE_NUMBER", "1-801-273-8255", False),  # Utah, not toll-free
+    ("PHONE_NUMBER", "0801 123 4567", False),
     ("CREDIT_CARD", "4111 1111 1111 1111", False),
 ])
 def test_reserved_example_values(category, value, reserved):
