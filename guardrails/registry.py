@@ -65,6 +65,7 @@ def _build_toxicity(settings) -> Guard:
         weights_dir=settings.toxicity_weights or None, runtime=settings.toxicity_runtime,
         cache_dir=settings.model_cache_dir or None, threads=settings.toxicity_threads, quantize=settings.toxicity_quantize,
         detoxify_retry_hours=settings.detoxify_retry_hours,
+        window_tokens=settings.toxicity_window_tokens, window_offset=settings.toxicity_window_offset,
     )
     guard = ToxicityGuard(model)
     guard.fallback_reason = fallback  # the app says so loudly in its log and the review tab

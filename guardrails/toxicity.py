@@ -85,18 +85,23 @@ def load_toxicity_model(
     threads: int = 1,
     quantize: str = "int8",
     detoxify_retry_hours: float = DETOXIFY_RETRY_HOURS,
+    window_tokens: int | None = None,
+    window_offset: float | None = None,
 ) -> tuple[ToxicityModel, str | None]:
     """Load the configured model; if detoxify cannot load, fall back to the shipped offline model.
 
     Returns the model and, when it fell back, why (so the app can say so loudly). When detoxify has to
     download its weights (no `checkpoint`) and that fails, the failure is written to a small file in the
     model cache (`detoxify-<variant>-unavailable.json`: reason and time) and the download is not tried
-    again for `detoxify_retry_hours` (0: every start), or until that file is removed.
+    again for `detoxify_retry_hours` (0: every start), or until that file is removed. `window_tokens` and
+    `window_offset` are the offline model's (MiniLMToxicityModel; None: its defaults).
     """
-    from guardrails.toxicity_minilm import MiniLMToxicityModel
+    from guardrails.toxicity_minilm import WINDOW_OFFSET, WINDOW_TOKENS, MiniLMToxicityModel
 
     def offline():
-        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=folder, threads=threads, quantize=quantize)
+        return MiniLMToxicityModel(weights_dir or None, runtime=runtime, cache_dir=folder, threads=threads, quantize=quantize,
+                                   window_tokens=WINDOW_TOKENS if window_tokens is None else window_tokens,
+                                   window_offset=WINDOW_OFFSET if window_offset is None else window_offset)
 
     if kind not in ("detoxify", "minilm", "profanity-check"):
         raise ValueError(f"TOXICITY_MODEL must be 'detoxify', 'minilm' or 'profanity-check', not {kind!r}")

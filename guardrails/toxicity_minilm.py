@@ -34,6 +34,12 @@ RUNTIMES = ("onnx", "torch")
 QUANTIZE = ("int8", "none")
 # In the int8 export's file name: a new scheme gets a new file, never an old cache's.
 INT8_SCHEME = "int8-l0fp32"
+# The toxicity graph's file name: "toxicity-tokens" has the per-token logits as a second output (an older
+# cache's "toxicity-..." graph has only the first, and is not read).
+EXPORT_PREFIX = "toxicity-tokens"
+# TOXICITY_WINDOW_TOKENS / TOXICITY_WINDOW_OFFSET defaults: off; 8 tokens 2.0 logits below the piece's bar is
+# the measured option (docs/eval/experiments/toxicity-replies.md).
+WINDOW_TOKENS, WINDOW_OFFSET = 0, 2.0
 _EMOJI_NAME = re.compile(r":([a-z0-9_\-]+):")
 
 
@@ -64,16 +70,49 @@ def _toxicity_net_class():
                 param.requires_grad = name.startswith(self.trainable_prefixes)
 
         def forward(self, input_ids, attention_mask):
+            return self.both(input_ids, attention_mask)[0]
+
+        def both(self, input_ids, attention_mask):
+            """(the piece's logit from its mean-pooled tokens, each token's logit). The head is linear, so
+            the mean of the token logits is the piece's logit; their strongest stretch is what one abusive
+            sentence in calm text looks like (window_max)."""
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.head(self.dropout(pooled)).squeeze(-1)
+            return self.head(self.dropout(pooled)).squeeze(-1), self.head(hidden).squeeze(-1)
 
         def shipped_state(self) -> dict:
             return {k: v.detach().to(torch.float16).contiguous() for k, v in self.state_dict().items()
                     if k.startswith(self.trainable_prefixes)}
 
+    class WithTokenLogits(nn.Module):
+        """The net as exported for ONNX Runtime: both outputs of ToxicityNet.both."""
+
+        output_names = ("logit", "token_logits")
+
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, input_ids, attention_mask):
+            return self.net.both(input_ids, attention_mask)
+
+    ToxicityNet.WithTokenLogits = WithTokenLogits
     return ToxicityNet
+
+
+def window_max(token_logits: np.ndarray, mask: np.ndarray, tokens: int) -> np.ndarray:
+    """Per text, the highest mean logit over `tokens` consecutive tokens (the whole text's mean when it is
+    shorter). `token_logits` and `mask` are (texts, positions); padding is left out."""
+    out = np.empty(len(token_logits), dtype=np.float64)
+    for i, (logits, keep) in enumerate(zip(token_logits, mask)):
+        values = np.asarray(logits, dtype=np.float64)[np.asarray(keep, dtype=bool)]
+        if len(values) <= tokens:
+            out[i] = values.mean()
+        else:
+            sums = np.cumsum(np.concatenate(([0.0], values)))
+            out[i] = ((sums[tokens:] - sums[:-tokens]) / tokens).max()
+    return out
 
 
 def __getattr__(name: str):
@@ -156,11 +195,16 @@ class MiniLMToxicityModel:
 
     def __init__(self, weights_dir: str | Path | None = None, encoder_dir: str | Path | None = None,
                  runtime: str = "onnx", cache_dir: str | Path | None = None, threads: int = 1,
-                 quantize: str = "int8"):
+                 quantize: str = "int8", window_tokens: int = WINDOW_TOKENS, window_offset: float = WINDOW_OFFSET):
         """`runtime` "onnx" runs the net on ONNX Runtime (falls back to PyTorch if that fails); "torch" never.
 
         `quantize` "int8" runs ONNX Runtime's int8 matmuls (weights per channel, activations per call);
-        "none" keeps float32, whose scores equal PyTorch's. PyTorch always runs float32."""
+        "none" keeps float32, whose scores equal PyTorch's. PyTorch always runs float32.
+
+        `window_tokens` > 0: a piece also scores its strongest stretch of that many tokens, `window_offset`
+        logits below the piece's own bar, and the higher of the two counts (TOXICITY_WINDOW_TOKENS). The
+        net averages a piece's tokens, so one abusive sentence in a calm 400-character piece is outvoted by
+        the calm ones; its window is not. 0 scores the piece's mean only."""
         folder = Path(weights_dir) if weights_dir else WEIGHTS_DIR
         meta_path, files = folder / "meta.json", weight_files(folder)
         if not files or not meta_path.exists():
@@ -172,16 +216,22 @@ class MiniLMToxicityModel:
         self.meta = json.loads(meta_path.read_text())
         self.folder, self.files, self.encoder_dir = folder, files, encoder_dir
         self.max_length = self.meta.get("max_length", 128)
+        if window_tokens < 0:
+            raise ValueError(f"TOXICITY_WINDOW_TOKENS must be 0 (off) or more, not {window_tokens}")
+        self.window_tokens, self.window_offset = window_tokens, window_offset
         self.name = f"guarded-chat MiniLM toxicity {self.meta.get('version', '')}".strip()
+        if window_tokens:
+            self.name += f" + {window_tokens}-token windows"
         self._net = self._tokenizer = self._fast_tokenizer = None
         self.runtime, self.quantize, self._onnx = "torch", "none", None
         if runtime == "onnx":
             # The export is named after the weights' hash, so a cached one is this net: load it without
             # building the PyTorch net (about 2 s of a start); build and export only when it is missing.
-            self._onnx = OnnxNet.cached(files, cache_dir, threads, quantize)
+            self._onnx = OnnxNet.cached(files, cache_dir, threads, quantize, prefix=EXPORT_PREFIX)
             try:
                 if self._onnx is None:
-                    self._onnx = OnnxNet.for_net(self.net, self.tokenizer, files, cache_dir, threads, quantize)
+                    self._onnx = OnnxNet.for_net(self.net.WithTokenLogits(self.net), self.tokenizer, files, cache_dir,
+                                                 threads, quantize, prefix=EXPORT_PREFIX)
                 self._fast_tokenizer = fast_tokenizer(encoder_dir, self.max_length)
                 self.runtime, self.quantize = "onnx", quantize
                 if quantize == "int8":  # recorded with every verdict, so a review shows which net judged
@@ -230,14 +280,19 @@ class MiniLMToxicityModel:
             return [self.predict([text])[0] for text in texts]
         if self._onnx is not None:
             encoded = self._fast_tokenizer.encode_batch([normalise(t) for t in texts])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            probs = 1.0 / (1.0 + np.exp(-np.clip(self._onnx.run(ids, mask), -50, 50)))
-            return [{"toxicity": float(p)} for p in probs]
-        import torch
+            logit, token_logits = self._onnx.run_all(np.array([e.ids for e in encoded], dtype=np.int64), mask)[:2]
+        else:
+            import torch
 
-        batch = self.tokenizer([normalise(t) for t in texts], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
-        probs = torch.sigmoid(self.logits(batch["input_ids"], batch["attention_mask"]))
+            batch = self.tokenizer([normalise(t) for t in texts], padding=True, truncation=True, max_length=self.max_length,
+                                   return_tensors="pt")
+            with torch.inference_mode():
+                logit, token_logits = (t.numpy() for t in self.net.both(batch["input_ids"], batch["attention_mask"]))
+            mask = batch["attention_mask"].numpy()
+        if self.window_tokens:
+            logit = np.maximum(logit, window_max(token_logits, mask, self.window_tokens) - self.window_offset)
+        probs = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
         return [{"toxicity": float(p)} for p in probs]
 
 
@@ -318,7 +373,10 @@ class OnnxNet:
         return cls(path, threads)
 
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {"input_ids": input_ids.astype("int64"), "attention_mask": attention_mask.astype("int64")})[0]
+        return self.run_all(input_ids, attention_mask)[0]
+
+    def run_all(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {"input_ids": input_ids.astype("int64"), "attention_mask": attention_mask.astype("int64")})
 
     def __call__(self, input_ids, attention_mask):
         """torch tensors in and out (the embeddings' encoder and the PyTorch-side callers)."""
@@ -339,12 +397,13 @@ def _export(net, tokenizer, path: Path) -> None:
 
     sample = tokenizer(["an example sentence to trace the graph"], return_tensors="pt")
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    names = list(getattr(net, "output_names", ("logit",)))  # "token_logits": one per token
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}}
+    axes.update({n: {0: "batch", 1: "tokens"} if n == "token_logits" else {0: "batch"} for n in names})
     with warnings.catch_warnings():  # the exporter's notes on how it maps indexing ops
         warnings.simplefilter("ignore")
         torch.onnx.export(net, (sample["input_ids"], sample["attention_mask"]), str(tmp),
-                          input_names=["input_ids", "attention_mask"], output_names=["logit"],
-                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                        "attention_mask": {0: "batch", 1: "tokens"}, "logit": {0: "batch"}},
+                          input_names=["input_ids", "attention_mask"], output_names=names, dynamic_axes=axes,
                           opset_version=17, dynamo=False)
     os.replace(tmp, path)  # atomic: processes starting together never read a half-written file
     log.info("toxicity model exported to %s", path)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -93,11 +94,27 @@ def test_long_reply_is_scored_in_chunks_so_late_abuse_counts(toxicity_guard):
     assert toxicity_guard.scan(padding + abuse).scores["toxicity"] >= 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="a known weakness of the shipped model (v21; v12 scored this 0.71): one short "
-                   "insult in a ~400-character piece of calm sentences is outweighed by them (docs/known-limits.md)")
-def test_one_short_insult_after_many_calm_sentences_still_counts(toxicity_guard):
-    padding = "The weather today is calm and pleasant. " * 200
-    assert toxicity_guard.scan(padding + "You are a fucking idiot.").scores["toxicity"] >= 0.5
+def test_one_short_insult_after_many_calm_sentences_counts_with_windows(toxicity_guard):
+    """The piece's mean is outvoted by its calm sentences (v21: 0.01; a known limit of the default, see
+    docs/known-limits.md); its strongest 8-token window is not (TOXICITY_WINDOW_TOKENS=8)."""
+    from guardrails.toxicity import ToxicityGuard
+    from guardrails.toxicity_minilm import MiniLMToxicityModel
+
+    text = "The weather today is calm and pleasant. " * 200 + "You are a fucking idiot."
+    assert toxicity_guard.scan(text).scores["toxicity"] < 0.5
+    windows = ToxicityGuard(MiniLMToxicityModel(window_tokens=8))
+    assert windows.scan(text).scores["toxicity"] >= 0.5
+    assert windows.scan("The weather today is calm and pleasant. " * 200).scores["toxicity"] < 0.5
+
+
+def test_a_window_counts_only_when_it_is_clearly_worse_than_the_piece():
+    from guardrails.toxicity_minilm import window_max
+
+    logits = np.array([[-4.0, -4.0, -4.0, 3.0, 3.0, -4.0, 0.0], [1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    mask = np.array([[1, 1, 1, 1, 1, 1, 0], [1, 1, 0, 0, 0, 0, 0]])
+    # the strongest two-token stretch of the first text (padding left out), the whole mean of the short second
+    assert window_max(logits, mask, 2).tolist() == [3.0, 1.5]
+    assert window_max(logits, mask, 8).tolist() == [-10 / 6, 1.5]
 
 
 def test_chunks_cover_the_whole_text_within_the_size():
@@ -325,3 +342,13 @@ def test_a_failed_detoxify_download_is_remembered_in_the_cache_and_retried_later
     marker.unlink()  # removing the file asks for a try at the next start
     model, reason = load_toxicity_model("detoxify", "unbiased", cache_dir=str(cache), detoxify_retry_hours=0)
     assert "could not be loaded" in reason and hub.exists() and not marker.exists()  # 0: never remembered
+
+
+def test_the_window_setting_reaches_the_offline_model():
+    from wiring.build import build_guards
+    from wiring.settings import Settings
+
+    guard = build_guards(Settings.from_env({"TOXICITY_MODEL": "minilm", "TOXICITY_WINDOW_TOKENS": "8"}), ["toxicity"])["toxicity"]
+    assert guard.model.window_tokens == 8 and "8-token windows" in guard.model_name
+    default = build_guards(Settings.from_env({"TOXICITY_MODEL": "minilm"}), ["toxicity"])["toxicity"]
+    assert default.model.window_tokens == 0 and "windows" not in default.model_name
