@@ -40,6 +40,9 @@ def main() -> None:
     p.add_argument("--replies", default=str(DATA / "assistant_replies_alpacaeval_dev.jsonl"))
     p.add_argument("--presidio", default=str(DATA / "presidio_generated_large.json"))
     args = p.parse_args()
+    missing = [f for f in (args.replies, args.presidio) if f and not Path(f).is_file()]
+    if missing:
+        raise SystemExit(f"not found: {', '.join(missing)} (pass --replies/--presidio, or '' to leave one out)")
     import logging
 
     logging.disable(logging.WARNING)
