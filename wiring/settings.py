@@ -198,7 +198,10 @@ class Settings(BaseModel):
         "555-0100 to 555-0199 numbers, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
         "no one (not globally reachable: private networks, loopback, 0.0.0.0, link-local; multicast; the public DNS "
         "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...), and toll-free numbers (North American 800/833/844/855/866/877/888, UK "
-        "0800/0808: helplines and services, such as crisis lines): they identify no one and assistant replies are full of them",
+        "0800/0808: helplines and services, such as crisis lines), and placeholders (addresses at an example.* domain, "
+        "placeholder mailboxes such as user@, your.email@, john.doe@, role mailboxes such as support@, info@, noreply@; "
+        "numbers counting up or down such as 123-456-7890, one repeated digit, area code 555): they identify no one and "
+        "assistant replies are full of them",
         "guards")
     pii_plain_markdown: bool = setting(
         True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "

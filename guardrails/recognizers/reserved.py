@@ -12,6 +12,16 @@ groups, and the published addresses of the big public DNS resolvers (8.8.8.8, 1.
 which name a service everyone uses, not a person. Replies about routers, local servers and DNS settings
 are full of them; a private address means nothing outside its own network.
 
+Placeholders pass too. An e-mail address at a domain with an "example" label under any suffix
+(test@example.co.uk, user@mail.example.de), a mailbox that names a placeholder rather than anyone
+(user@, your.email@, john.doe@, jane.doe@, test@, someone@, firstname.lastname@) or an organisation's role
+mailbox (support@, info@, sales@, contact@, noreply@: RFC 2142's list and the common ones) identifies no
+person: code that validates addresses, letter templates and contact pages are full of them. A phone number
+whose digits count up or down (123-456-7890, +1 123 456 7890), a number of one repeated digit
+(555-555-5555, 000-000-0000) is no one's, and no region has the area code 555 ((555) 123-4567,
+fiction's usual number). Other lines of the 555 exchange (212-555-2981) are still held: only 555-0100
+to 555-0199 are reserved.
+
 Toll-free numbers pass as well: North America's 800, 833, 844, 855, 866, 877 and 888 numbers and the UK's
 0800/0808 freephone numbers are paid for by the organisation called, so they belong to services and
 businesses, not to people. Replies give them for crisis lines ("call the Suicide Prevention Lifeline at
@@ -39,6 +49,31 @@ PUBLIC_RESOLVERS = frozenset(ipaddress.ip_address(a) for a in (
     "208.67.222.222", "208.67.220.220"))
 # 555-01xx, with or without an area code and country code before it, in any separators.
 FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?01\d\d$")
+# 555 as the area code, which no region has: "(555) 123-4567" is fiction's usual number.
+NO_SUCH_AREA = re.compile(r"^(?:\+?1[-. ]?)?\(?555\)?[-. ]?\d{3}[-. ]?\d{4}$")
+# Digits counted up or down: the "123-456-7890" of every form and template.
+COUNTING = ("1234567890", "0123456789", "9876543210", "123456789", "987654321")
+EXAMPLE_LABELS = frozenset({"example"})
+# Mailboxes that stand for "someone": placeholders in templates and code.
+PLACEHOLDER_MAILBOXES = frozenset({
+    "user", "username", "user.name", "user_name", "name", "yourname", "your.name", "your_name", "youremail",
+    "your.email", "your_email", "youraddress", "your.address", "email", "e-mail", "mail", "someone", "somebody",
+    "anyone", "test", "tester", "testuser", "test.user", "test_user", "demo", "sample", "dummy", "fake",
+    "johndoe", "john.doe", "john_doe", "jdoe", "j.doe", "janedoe", "jane.doe", "jane_doe", "johnsmith",
+    "john.smith", "janesmith", "jane.smith", "firstname", "lastname", "firstname.lastname", "first.last",
+    "first_last", "firstname_lastname", "name.surname", "foo", "bar", "foo.bar", "foobar", "abc", "xyz",
+    "me", "you", "myname", "my.name", "myemail", "my.email", "recipient", "sender", "customer", "client",
+})
+# An organisation's role mailboxes (RFC 2142 and the usual ones): they reach a function, not a person.
+ROLE_MAILBOXES = frozenset({
+    "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster", "hostmaster", "usenet",
+    "news", "webmaster", "www", "uucp", "ftp", "contact", "contactus", "contact-us", "help", "helpdesk",
+    "hello", "hi", "admin", "administrator", "office", "enquiries", "enquiry", "inquiries", "inquiry",
+    "billing", "accounts", "careers", "jobs", "hr", "recruiting", "press", "media", "team", "service",
+    "customerservice", "customer.service", "customercare", "feedback", "privacy", "legal", "orders",
+    "bookings", "reservations", "reception", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
+    "newsletter", "dpo", "compliance", "partners", "events",
+})
 TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}$"
                              r"|^(?:\+44[-. ]?(?:\(0\))?|0)80[08](?:[-. ]?\d){6,7}$")
 
@@ -46,9 +81,13 @@ TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-
 def is_example_value(category: str, value: str) -> bool:
     value = value.strip()
     if category == "EMAIL_ADDRESS" and "@" in value:
-        domain = value.rsplit("@", 1)[1].lower().rstrip(".")
+        local, domain = value.lower().rsplit("@", 1)
+        domain = domain.rstrip(".")
+        local = local.split("+", 1)[0]  # user+tag@ is the same mailbox
         return (domain in EXAMPLE_DOMAINS or any(domain.endswith("." + d) for d in EXAMPLE_DOMAINS)
-                or domain.rsplit(".", 1)[-1] in RESERVED_TLDS)
+                or domain.rsplit(".", 1)[-1] in RESERVED_TLDS
+                or any(label in EXAMPLE_LABELS for label in domain.split(".")[:-1])
+                or local in PLACEHOLDER_MAILBOXES or local in ROLE_MAILBOXES)
     if category == "IP_ADDRESS":
         try:
             address = ipaddress.ip_address(value.split("%")[0])
@@ -57,5 +96,8 @@ def is_example_value(category: str, value: str) -> bool:
         return (any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
                 or not address.is_global or address.is_multicast or address in PUBLIC_RESOLVERS)
     if category == "PHONE_NUMBER":
-        return FICTIONAL_PHONE.match(value) is not None or TOLL_FREE_PHONE.match(value) is not None
+        digits = re.sub(r"\D", "", value)
+        national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+        return (any(p.match(value) is not None for p in (FICTIONAL_PHONE, NO_SUCH_AREA, TOLL_FREE_PHONE))
+                or national in COUNTING or (len(national) >= 7 and len(set(national)) == 1))
     return False

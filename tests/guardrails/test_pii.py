@@ -26,6 +26,18 @@ def test_redact_replaces_spans_with_entity_placeholders(pii_guard):
     assert "[EMAIL_ADDRESS]" in redacted and "[PERSON]" in redacted
 
 
+def test_template_contact_data_passes_but_a_real_looking_address_beside_it_holds(pii_guard):
+    from guardrails.pii import PIIGuard
+
+    # A letter template or a code sample fills contact fields with placeholders; they identify no one.
+    template = "Contact: John Doe, Phone: 123-456-7890, Email: johndoe@email.com, or write to support@acme.com."
+    lenient = PIIGuard(allow_example_values=True, spacy_model=pii_guard.spacy_model)
+    assert [f.category for f in lenient.scan(template).findings if f.category != "PERSON"] == []
+    assert {"EMAIL_ADDRESS", "PHONE_NUMBER"} <= {f.category for f in pii_guard.scan(template).findings}
+    leak = template + " Her own address is maria.garcia@gmail.com."
+    assert [f.category for f in lenient.scan(leak).findings if f.category == "EMAIL_ADDRESS"] == ["EMAIL_ADDRESS"]
+
+
 def test_reserved_example_values_pass_when_configured(pii_guard):
     from guardrails.pii import PIIGuard
 

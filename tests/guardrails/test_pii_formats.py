@@ -16,7 +16,7 @@ CASES = [
     ("Ring 07700 900123 if lost.", "07700 900123"),
     ("Mobil: +49 151 23456789", "+49 151 23456789"),
     ("Téléphone : 01 23 45 67 89", "01 23 45 67 89"),
-    ("Mail jane.doe+test@mail.co.uk please.", "jane.doe+test@mail.co.uk"),
+    ("Mail anna.lee+test@mail.co.uk please.", "anna.lee+test@mail.co.uk"),
     ("The server is at 2001:0db8:85a3:0000:0000:8a2e:0370:7334.", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
     ("Connect to 192.168.1.20 now.", "192.168.1.20"),
     ("Card: 4111 1111 1111 1111, exp 12/27.", "4111 1111 1111 1111"),

@@ -73,6 +73,27 @@ def test_plain_blanks_markup_but_not_words_or_identifiers():
     ("PHONE_NUMBER", "1-801-273-8255", False),  # Utah, not toll-free
     ("PHONE_NUMBER", "0801 123 4567", False),
     ("CREDIT_CARD", "4111 1111 1111 1111", False),
+    # Placeholders of templates and code, and organisations' role mailboxes, name no person.
+    ("EMAIL_ADDRESS", "test@example.co.uk", True),
+    ("EMAIL_ADDRESS", "user@mail.example.de", True),
+    ("EMAIL_ADDRESS", "JohnDoe@gmail.com", True),
+    ("EMAIL_ADDRESS", "your.email+news@gmail.com", True),
+    ("EMAIL_ADDRESS", "firstname.lastname@company.com", True),
+    ("EMAIL_ADDRESS", "support@acme.com", True),
+    ("EMAIL_ADDRESS", "Info@mybakery.co.uk", True),
+    ("EMAIL_ADDRESS", "maria.garcia@gmail.com", False),
+    ("EMAIL_ADDRESS", "john.doe.1987@gmail.com", False),  # a placeholder name with more to it may be someone's
+    ("EMAIL_ADDRESS", "support.team@acme.com", False),
+    ("EMAIL_ADDRESS", "anna@exampleshop.com", False),
+    ("PHONE_NUMBER", "123-456-7890", True),
+    ("PHONE_NUMBER", "+1 (123) 456-7890", True),
+    ("PHONE_NUMBER", "000-000-0000", True),
+    ("PHONE_NUMBER", "555-555-5555", True),
+    ("PHONE_NUMBER", "(555) 123-4567", True),
+    ("PHONE_NUMBER", "555-123-4567", True),
+    ("PHONE_NUMBER", "347.555.2981", False),  # a 555 line outside 0100-0199 after a real area code
+    ("PHONE_NUMBER", "123-456-7891", False),
+    ("PHONE_NUMBER", "040 898 9331", False),
 ])
 def test_reserved_example_values(category, value, reserved):
     assert is_example_value(category, value) is reserved

@@ -45,22 +45,22 @@ def test_toxic_reply_is_held_with_reason(policy):
 
 
 def test_pii_reply_is_held_by_default(policy):
-    verdict = policy.check("Her email is jane.doe@mailbox.org.")
+    verdict = policy.check("Her email is anna.lee@mailbox.org.")
     assert verdict.held and verdict.fired == ["pii"]
 
 
 def test_pii_redact_action_shows_placeholders(toxicity_guard, pii_guard):
     policy = make_policy(toxicity_guard, pii_guard, pii_rule=Rule(0.5, Action.REDACT))
-    verdict = policy.check("Her email is jane.doe@mailbox.org.")
+    verdict = policy.check("Her email is anna.lee@mailbox.org.")
     assert verdict.action is Action.REDACT
     assert verdict.text == "Her email is [EMAIL_ADDRESS]."
 
 
 def test_allow_action_records_but_shows(toxicity_guard, pii_guard):
     policy = make_policy(toxicity_guard, pii_guard, pii_rule=Rule(0.5, Action.ALLOW))
-    verdict = policy.check("Her email is jane.doe@mailbox.org.")
+    verdict = policy.check("Her email is anna.lee@mailbox.org.")
     assert verdict.action is Action.ALLOW and verdict.fired == ["pii"]
-    assert verdict.text == "Her email is jane.doe@mailbox.org."
+    assert verdict.text == "Her email is anna.lee@mailbox.org."
 
 
 def test_threshold_is_respected(toxicity_guard, pii_guard):
