@@ -170,6 +170,48 @@ THREAT_CONTRAST = [  # (threat, harmless look-alike, report)
 ]
 
 
+# Slogans, toasts and verses (label 0) beside hate in the same register (label 1). Chat models' songs, poems
+# and speeches are full of "let's make the world a better place", "respect women", "here's to you"; the
+# public data has that phrasing almost only in implicit hate ("the world would be a better place without
+# ..."), and v21 scored "Let's make the world a better place." 0.985 and "Respect women and children, keep
+# it cleaner." 0.988. Each triple: hateful, and two harmless lines built on the same words.
+EXHORTATION_CONTRAST = [
+    ("The world would be a better place without {P}.", "Let's make the world a better place for {P}.",
+     "Together we can make the world a better place."),
+    ("Make this country great again: get rid of the {P}.", "Make this town great again: plant trees and fix the roads!",
+     "Let's make this world a better place, one kind act at a time."),
+    ("Keep the {P} out and keep it clean.", "Respect women and children, keep it clean.",
+     "Keep your streets clean and your hearts open."),
+    ("Here's to a world with no {P} in it.", "Here's to {P}, bold and brave!", "Here's to you, who faced the storm and never strayed!"),
+    ("{P} make this world a worse place.", "{P} make this world a better place.", "You make this world a better place every day."),
+    ("No more {P}, let's keep our nation pure.", "No more war, no more hate, let's spread love and unity.",
+     "No more tears, let's leave the war behind."),
+    ("Stand up and drive the {P} out before they take over.", "Stand up for {P} and for what is right!",
+     "Stand together, no matter your race or your faith."),
+    ("Celebrate the day we finally got rid of the {P}.", "Happy {D}, we celebrate {P} today!", "For {D} we'll seize the day!"),
+    ("You're everything a {A} person is: a parasite.", "You're all the things {a_A} person can be, and more!",
+     "You're strong, you're smart, you're bold, and you've done it all."),
+    ("Follow the rules or the {P} will ruin everything.", "Follow these rules and keep the world from harm.",
+     "Lay down the weapons and talk it out instead."),
+]
+CELEBRATIONS = ["International Women's Day", "Pride Month", "Eid", "Diwali", "Hanukkah", "Black History Month",
+                "Lunar New Year", "Mother's Day", "Father's Day", "Refugee Day", "Day of Persons with Disabilities"]
+
+
+def exhortation_cases(seed: int = 0, groups: int = 12) -> list[tuple[str, int, str]]:
+    """(text, label, family) from EXHORTATION_CONTRAST, `groups` groups per triple, bare and after two openers."""
+    rng = random.Random(seed)
+    out = []
+    for triple in EXHORTATION_CONTRAST:
+        for plural, adj in rng.sample(GROUPS, groups):
+            day = rng.choice(CELEBRATIONS)
+            for i, template in enumerate(triple):
+                text = fill(template.replace("{a_A}", _article(adj)).replace("{D}", day), plural, adj)
+                opener = rng.choice(["", "", "(Chorus) ", "So here's the message: ", "Verse 2: "])
+                out.append((opener + text, int(i == 0), "hateful" if i == 0 else "exhortation"))
+    return out
+
+
 def threat_contrast_cases() -> list[tuple[str, int, str]]:
     """(text, label, family) from THREAT_CONTRAST, each sentence bare and after two openers."""
     return _opened_triples(THREAT_CONTRAST, ("threat", "neutral", "counter_speech"))

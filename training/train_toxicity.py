@@ -28,6 +28,7 @@ from training.toxicity_templates import (
     assistant_reply_cases,
     cases,
     contrast_cases,
+    exhortation_cases,
     insult_contrast_cases,
     obfuscate,
     threat_contrast_cases,
@@ -120,7 +121,7 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
                   insult_contrast: bool = False, threat_contrast: bool = False, base_sample: int | None = None,
                   assistant_templates: int = 0, assistant_replies: str | None = None,
                   convabuse_weight: int = 1, reply_counterfactuals: bool = False,
-                  diluted: int = 0) -> list[tuple[str, int, str]]:
+                  diluted: int = 0, exhortations: bool = False) -> list[tuple[str, int, str]]:
     """The labelled rows; `base_sample` keeps that many of the public data's rows (a short run from an
     earlier model's weights), the hand-written rows are always all kept. `reply_counterfactuals`: every
     assistant row (written sentences, chat-model reply pieces and their prompts) that names a group also comes
@@ -160,6 +161,8 @@ def load_training(data: Path, rng: random.Random, contrast: bool = False, contra
         rows += [(t, l, "insult_contrast") for t, l, _ in insult_contrast_cases()]
     if threat_contrast:
         rows += [(t, l, "threat_contrast") for t, l, _ in threat_contrast_cases()]
+    if exhortations:
+        rows += [(t, l, "exhortation_contrast") for t, l, _ in exhortation_cases()]
     if assistant_templates:
         rows += assistant_reply_cases(assistant_templates)
     if assistant_replies:
@@ -346,6 +349,8 @@ def main() -> None:
     p.add_argument("--diluted", type=int, default=0, help="add this many short abusive sentences set inside harmless "
                    "assistant text (toxic) and as many harmless ones set the same way (diluted_rows); needs "
                    "--assistant-templates or --assistant-replies, and --max-length 128 to read the 400-character pieces whole")
+    p.add_argument("--exhortations", action="store_true", help="add slogans, toasts and verses (\"let's make the world a "
+                   "better place\", \"respect women\") beside hate in the same register (EXHORTATION_CONTRAST)")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
@@ -355,7 +360,7 @@ def main() -> None:
     data, out = Path(args.data), Path(args.out)
     rows = load_training(data, rng, args.contrast, args.contrast_groups, args.insult_contrast, args.threat_contrast,
                          args.base_sample, args.assistant_templates, args.assistant_replies, args.convabuse_weight,
-                         args.reply_counterfactuals, args.diluted)
+                         args.reply_counterfactuals, args.diluted, args.exhortations)
     rng.shuffle(rows)
     rows = rows[: args.limit] if args.limit else rows
     n_pos = sum(l for _, l, _ in rows)
