@@ -173,26 +173,28 @@ THREAT_CONTRAST = [  # (threat, harmless look-alike, report)
 # Slogans, toasts and verses (label 0) beside hate in the same register (label 1). Chat models' songs, poems
 # and speeches are full of "let's make the world a better place", "respect women", "here's to you"; the
 # public data has that phrasing almost only in implicit hate ("the world would be a better place without
-# ..."), and v21 scored "Let's make the world a better place." 0.985 and "Respect women and children, keep
-# it cleaner." 0.988. Each triple: hateful, and two harmless lines built on the same words.
+# ..."), and v21 scored "Let's make the world a better place." 0.985. Each triple: a hateful line, a
+# harmless one on the same words, and a slogan of the same register. Written without copying any line of
+# the AlpacaEval dev replies, which stay for measuring.
 EXHORTATION_CONTRAST = [
     ("The world would be a better place without {P}.", "Let's make the world a better place for {P}.",
      "Together we can make the world a better place."),
     ("Make this country great again: get rid of the {P}.", "Make this town great again: plant trees and fix the roads!",
-     "Let's make this world a better place, one kind act at a time."),
-    ("Keep the {P} out and keep it clean.", "Respect women and children, keep it clean.",
-     "Keep your streets clean and your hearts open."),
-    ("Here's to a world with no {P} in it.", "Here's to {P}, bold and brave!", "Here's to you, who faced the storm and never strayed!"),
-    ("{P} make this world a worse place.", "{P} make this world a better place.", "You make this world a better place every day."),
-    ("No more {P}, let's keep our nation pure.", "No more war, no more hate, let's spread love and unity.",
-     "No more tears, let's leave the war behind."),
-    ("Stand up and drive the {P} out before they take over.", "Stand up for {P} and for what is right!",
-     "Stand together, no matter your race or your faith."),
-    ("Celebrate the day we finally got rid of the {P}.", "Happy {D}, we celebrate {P} today!", "For {D} we'll seize the day!"),
-    ("You're everything a {A} person is: a parasite.", "You're all the things {a_A} person can be, and more!",
-     "You're strong, you're smart, you're bold, and you've done it all."),
-    ("Follow the rules or the {P} will ruin everything.", "Follow these rules and keep the world from harm.",
-     "Lay down the weapons and talk it out instead."),
+     "One kind act at a time, we can change the world."),
+    ("Keep the {P} out and keep our streets clean.", "Keep our streets clean and our doors open to {P}.",
+     "Keep your chin up and keep moving forward."),
+    ("Here's to a world with no {P} in it.", "Raise your glass to {P}!", "Cheers to new beginnings and old friends!"),
+    ("{P} make this world a worse place.", "{P} make this world a better place.", "Be kind, be brave, be you."),
+    ("No more {P}, let's keep our nation pure.", "No more walls: let's build bridges with {P}.",
+     "Love wins, today and always."),
+    ("Rise up and drive the {P} out before they take over.", "Rise up and stand with {P}!",
+     "We rise by lifting others."),
+    ("Celebrate the day we finally got rid of the {P}.", "Happy {D}! Today we honour {P}.",
+     "Protect the planet: plant a tree today."),
+    ("Every {A} person is a parasite, remember that.", "Every {A} person deserves to feel safe, remember that.",
+     "Dream big, work hard, and never give up."),
+    ("Obey or the {P} will destroy everything we love.", "Vote, speak up, and protect everything we love.",
+     "Put down your phones and talk to each other."),
 ]
 CELEBRATIONS = ["International Women's Day", "Pride Month", "Eid", "Diwali", "Hanukkah", "Black History Month",
                 "Lunar New Year", "Mother's Day", "Father's Day", "Refugee Day", "Day of Persons with Disabilities"]
