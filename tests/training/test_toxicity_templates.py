@@ -77,3 +77,25 @@ def test_assistant_replies_are_harmless_multi_sentence_and_share_no_sentence_wit
     if dev.exists():
         replies = [json.loads(line)["reply"] for line in dev.open(encoding="utf-8")]
         assert not [s for s in REPLY_SENTENCES if len(s) > 45 and any(s in r for r in replies)]
+
+
+def test_exhortation_triples_pair_hate_with_slogans_on_the_same_words_and_copy_no_dev_reply():
+    from training.toxicity_templates import EXHORTATION_CONTRAST, GROUPS, exhortation_cases
+
+    rows = exhortation_cases()
+    assert rows == exhortation_cases()  # seeded
+    assert len(rows) == 3 * 12 * len(EXHORTATION_CONTRAST)
+    assert sum(label for _, label, _ in rows) == len(rows) // 3  # one hateful line per triple
+    assert not [t for t, _, _ in rows if "{" in t]  # every slot filled
+    hateful = [t for t, label, _ in rows if label]
+    plurals = {p for p, _ in GROUPS}
+    assert all(any(p.lower() in t.lower() for p in plurals) or "person" in t for t in hateful)
+    # The lines are written, not paraphrased from the AlpacaEval dev replies (those are for measuring): no
+    # harmless line of six words or more is in any of them.
+    import json
+
+    dev = ROOT.parent / "shared/data/assistant_replies_alpacaeval_dev.jsonl"
+    if dev.exists():
+        replies = " ".join(json.loads(line)["reply"] for line in dev.open(encoding="utf-8")).lower()
+        lines = {line for triple in EXHORTATION_CONTRAST for line in triple[1:] if "{" not in line}
+        assert [line for line in lines if len(line.split()) >= 6 and line.lower().rstrip(".!") in replies] == []
