@@ -59,16 +59,16 @@ PLACEHOLDER_MAILBOXES = frozenset({
     "user", "username", "user.name", "user_name", "name", "yourname", "your.name", "your_name", "youremail",
     "your.email", "your_email", "youraddress", "your.address", "email", "e-mail", "mail", "someone", "somebody",
     "anyone", "test", "tester", "testuser", "test.user", "test_user", "demo", "sample", "dummy", "fake",
-    "johndoe", "john.doe", "john_doe", "jdoe", "j.doe", "janedoe", "jane.doe", "jane_doe", "johnsmith",
-    "john.smith", "janesmith", "jane.smith", "firstname", "lastname", "firstname.lastname", "first.last",
+    "johndoe", "john.doe", "john_doe", "jdoe", "j.doe", "janedoe", "jane.doe", "jane_doe", "firstname", "lastname", "firstname.lastname", "first.last",
     "first_last", "firstname_lastname", "name.surname", "foo", "bar", "foo.bar", "foobar", "abc", "xyz",
-    "me", "you", "myname", "my.name", "myemail", "my.email", "recipient", "sender", "customer", "client",
+    "recipient", "sender", "customer", "client",
 })
 # An organisation's role mailboxes (RFC 2142 and the usual ones): they reach a function, not a person.
+# Not me@, hi@ or hello@: people use those at domains of their own name (hello@annalee.net).
 ROLE_MAILBOXES = frozenset({
     "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster", "hostmaster", "usenet",
     "news", "webmaster", "www", "uucp", "ftp", "contact", "contactus", "contact-us", "help", "helpdesk",
-    "hello", "hi", "admin", "administrator", "office", "enquiries", "enquiry", "inquiries", "inquiry",
+    "admin", "administrator", "office", "enquiries", "enquiry", "inquiries", "inquiry",
     "billing", "accounts", "careers", "jobs", "hr", "recruiting", "press", "media", "team", "service",
     "customerservice", "customer.service", "customercare", "feedback", "privacy", "legal", "orders",
     "bookings", "reservations", "reception", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",

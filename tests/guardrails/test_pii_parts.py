@@ -84,6 +84,8 @@ def test_plain_blanks_markup_but_not_words_or_identifiers():
     ("EMAIL_ADDRESS", "maria.garcia@gmail.com", False),
     ("EMAIL_ADDRESS", "john.doe.1987@gmail.com", False),  # a placeholder name with more to it may be someone's
     ("EMAIL_ADDRESS", "support.team@acme.com", False),
+    ("EMAIL_ADDRESS", "jane.smith@gmail.com", False),  # a placeholder name that many real people have
+    ("EMAIL_ADDRESS", "hello@annalee.net", False),  # people use hello@ at a domain of their own name
     ("EMAIL_ADDRESS", "anna@exampleshop.com", False),
     ("PHONE_NUMBER", "123-456-7890", True),
     ("PHONE_NUMBER", "+1 (123) 456-7890", True),
