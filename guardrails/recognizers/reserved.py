@@ -59,9 +59,9 @@ PLACEHOLDER_MAILBOXES = frozenset({
     "user", "username", "user.name", "user_name", "name", "yourname", "your.name", "your_name", "youremail",
     "your.email", "your_email", "youraddress", "your.address", "email", "e-mail", "mail", "someone", "somebody",
     "anyone", "test", "tester", "testuser", "test.user", "test_user", "demo", "sample", "dummy", "fake",
-    "johndoe", "john.doe", "john_doe", "jdoe", "j.doe", "janedoe", "jane.doe", "jane_doe", "firstname", "lastname", "firstname.lastname", "first.last",
-    "first_last", "firstname_lastname", "name.surname", "foo", "bar", "foo.bar", "foobar", "abc", "xyz",
-    "recipient", "sender", "customer", "client",
+    "johndoe", "john.doe", "john_doe", "jdoe", "j.doe", "janedoe", "jane.doe", "jane_doe", "firstname",
+    "lastname", "firstname.lastname", "first.last", "first_last", "firstname_lastname", "name.surname", "foo",
+    "bar", "foo.bar", "foobar", "abc", "xyz", "recipient", "sender", "customer", "client",
 })
 # An organisation's role mailboxes (RFC 2142 and the usual ones): they reach a function, not a person.
 # Not me@, hi@ or hello@: people use those at domains of their own name (hello@annalee.net).
