@@ -191,28 +191,32 @@ def main(argv: list[str] | None = None) -> int:
     prompts = (topics[: max(0, args.n - len(everyday))] + everyday)[: args.n]
     from models.chat import ModelError
 
-    engine = build_chat_model(Settings(), processes=args.processes, temperature=args.temperature,
-                              max_new_tokens=args.max_new_tokens)
-    lock, done, failed = threading.Lock(), [0], []
+    # Opened first, so a folder that is not there stops the run before the model loads, not after the replies.
+    with open(args.out, "w", encoding="utf-8") as out:
+        engine = build_chat_model(Settings(), processes=args.processes, temperature=args.temperature,
+                                  max_new_tokens=args.max_new_tokens)
+        lock, done, failed = threading.Lock(), [0], []
 
-    def one(i: int, group: str, prompt: str):
+        def one(i: int, group: str, prompt: str) -> dict | None:
+            try:
+                reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
+            except ModelError as exc:  # one failed reply is left out, not the whole run
+                failed.append(f"{prompt[:60]!r}: {exc}")
+                return None
+            with lock:
+                done[0] += 1
+                if done[0] % 50 == 0:
+                    print(f"{done[0]} / {len(prompts)}", file=sys.stderr, flush=True)
+            return {"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(prompt)}
+
         try:
-            reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
-        except ModelError as exc:  # one failed reply is left out, not the whole run
-            failed.append(f"{prompt[:60]!r}: {exc}")
-            return
-        with lock:
-            out.write(json.dumps({"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(prompt)}) + "\n")
-            out.flush()
-            done[0] += 1
-            if done[0] % 50 == 0:
-                print(f"{done[0]} / {len(prompts)}", file=sys.stderr, flush=True)
-
-    try:
-        with open(args.out, "w", encoding="utf-8") as out, ThreadPoolExecutor(2 * args.processes) as pool:
-            list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
-    finally:
-        getattr(engine, "close", lambda: None)()  # the worker processes
+            with ThreadPoolExecutor(2 * args.processes) as pool:
+                rows = list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
+        finally:
+            getattr(engine, "close", lambda: None)()  # the worker processes
+        # In prompt order, not as the threads finish: the same replies give the same file, so the checksum
+        # in a data sheet says whether a rewrite came out the same.
+        out.writelines(json.dumps(r) + "\n" for r in rows if r is not None)
     if failed:
         print(f"{len(failed)} replies failed and were left out, e.g. {failed[0]}", file=sys.stderr)
     return 0

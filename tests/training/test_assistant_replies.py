@@ -50,3 +50,30 @@ def test_a_held_out_prompt_is_never_a_training_row(tmp_path):
     assert len(pieces) > 1 and all(len(p) <= 260 for p in pieces)
     assert all(p.rstrip().endswith(".") for p in pieces[:-1])
     assert "".join(pieces).replace(" ", "") == long_reply.replace(" ", "")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEV.exists(), reason="needs ../shared/data")
+def test_the_command_writes_the_same_file_again_in_prompt_order(tmp_path, monkeypatch):
+    # The data sheet gives the file's sha256: that only means something if a rewrite on the same engine
+    # gives the same bytes, whichever worker thread finishes first. Real chat model, sampled, seeded per reply.
+    from training.assistant_replies import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    args = ["--data", str(DEV.parent), "--n", "6", "--everyday", "1", "--max-new-tokens", "12"]
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    assert main(["--out", str(first), *args]) == 0 and main(["--out", str(second), *args]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    rows = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    topics = [p for _, p in topic_prompts()][:3]
+    assert [r["prompt"] for r in rows][:3] == topics  # topic prompts first, in their order, then everyday ones
+    assert [r["group"] for r in rows][3:] == ["clinc150", "banking77", "awesome"]
+    assert all(r["reply"] for r in rows)
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="needs ../shared/data")
+def test_a_folder_that_is_not_there_stops_the_run_before_the_model_loads(tmp_path):
+    from training.assistant_replies import main
+
+    with pytest.raises(FileNotFoundError):
+        main(["--out", str(tmp_path / "missing" / "r.jsonl"), "--data", str(DEV.parent), "--n", "2", "--everyday", "1"])
