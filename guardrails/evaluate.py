@@ -447,6 +447,18 @@ def cmd_replies(args) -> dict:
         "guards": {g.name: g.model_name for g in policy.guards},
         **summarise([{**o, "stopped": o["stopped"] or o["redacted"]} for o in outcomes], args.examples),
     }
+    # A guard that failed or timed out holds its reply (fail closed); that is the product working, but as a
+    # figure it measures the machine, not the model, so it is counted apart and said plainly.
+    errors = {}
+    for o in outcomes:
+        for guard, category, *_ in o["why"]:
+            if category == "error":
+                errors[guard] = errors.get(guard, 0) + 1
+    if errors:
+        result["guard_errors"] = errors
+        progress(f"warning: {sum(errors.values())} replies were held because a guard failed or timed out "
+                 f"({', '.join(f'{g} {n}' for g, n in sorted(errors.items()))}; the reason '<guard>:error'), not for "
+                 "what they say: on a busy machine raise GUARD_TIMEOUT_S or rerun when it is quieter")
     if (labelled := labelled_figures(outcomes)) is not None:
         result["holding"] = labelled
     if args.report:

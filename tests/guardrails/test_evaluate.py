@@ -201,6 +201,24 @@ def test_replies_command_shares_by_guard_and_reason_with_labels(tmp_path):
     assert example["id"] == "b" and "[[dana.kowalski@mailbox.org]]" in example["text"]
     assert result["holding"]["recall"] == 1.0 and result["holding"]["precision"] == 1.0
     assert "by_reason" in (tmp_path / "rep" / "report.md").read_text()
+    assert "guard_errors" not in result  # every guard answered in time
+
+
+def test_replies_held_because_a_guard_timed_out_are_counted_apart_and_said(tmp_path):
+    # A real timeout, not a fake: a guard timeout far below any scan's time. The replies are still held
+    # (fail closed), but the figure measures the machine, so it must not read as the model's.
+    data = tmp_path / "replies.jsonl"
+    data.write_text("\n".join(json.dumps({"reply": r}) for r in ["The capital of France is Paris.", "Bread needs yeast."]) + "\n")
+    out = subprocess.run([sys.executable, "-m", "guardrails.evaluate", "replies", "--data", str(data)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "HF_HUB_OFFLINE": "1", "TOXICITY_MODEL": "minilm",
+                              "GUARD_TIMEOUT_S": "0.00001"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["held"] == 2  # fail closed
+    assert result["guard_errors"] and set(result["guard_errors"]) <= {"pii", "toxicity"}
+    assert all(reason.endswith(":error") for reason in result["by_reason"])
+    assert "held because a guard failed or timed out" in out.stderr and "GUARD_TIMEOUT_S" in out.stderr
 
 
 @pytest.mark.slow
