@@ -183,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         p.error(f"{', '.join(missing)} not found in {args.data}: give the shared data folder with --data")
 
+    out = Path(args.out)
+    if not out.parent.is_dir():  # said now, not after the model has written every reply
+        p.error(f"the folder {out.parent} does not exist: create it or give another --out")
+
     from wiring.build import build_chat_model
     from wiring.settings import Settings
 
@@ -191,32 +195,33 @@ def main(argv: list[str] | None = None) -> int:
     prompts = (topics[: max(0, args.n - len(everyday))] + everyday)[: args.n]
     from models.chat import ModelError
 
-    # Opened first, so a folder that is not there stops the run before the model loads, not after the replies.
-    with open(args.out, "w", encoding="utf-8") as out:
-        engine = build_chat_model(Settings(), processes=args.processes, temperature=args.temperature,
-                                  max_new_tokens=args.max_new_tokens)
-        lock, done, failed = threading.Lock(), [0], []
+    engine = build_chat_model(Settings(), processes=args.processes, temperature=args.temperature,
+                              max_new_tokens=args.max_new_tokens)
+    lock, done, failed = threading.Lock(), [0], []
 
-        def one(i: int, group: str, prompt: str) -> dict | None:
-            try:
-                reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
-            except ModelError as exc:  # one failed reply is left out, not the whole run
-                failed.append(f"{prompt[:60]!r}: {exc}")
-                return None
-            with lock:
-                done[0] += 1
-                if done[0] % 50 == 0:
-                    print(f"{done[0]} / {len(prompts)}", file=sys.stderr, flush=True)
-            return {"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(prompt)}
-
+    def one(i: int, group: str, prompt: str) -> dict | None:
         try:
-            with ThreadPoolExecutor(2 * args.processes) as pool:
-                rows = list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
-        finally:
-            getattr(engine, "close", lambda: None)()  # the worker processes
-        # In prompt order, not as the threads finish: the same replies give the same file, so the checksum
-        # in a data sheet says whether a rewrite came out the same.
-        out.writelines(json.dumps(r) + "\n" for r in rows if r is not None)
+            reply = engine.reply([{"role": "user", "content": prompt}], seed=i).strip()
+        except ModelError as exc:  # one failed reply is left out, not the whole run
+            failed.append(f"{prompt[:60]!r}: {exc}")
+            return None
+        with lock:
+            done[0] += 1
+            if done[0] % 50 == 0:
+                print(f"{done[0]} / {len(prompts)}", file=sys.stderr, flush=True)
+        return {"group": group, "prompt": prompt, "reply": reply, "held_out": held_out(prompt)}
+
+    try:
+        with ThreadPoolExecutor(2 * args.processes) as pool:
+            rows = list(pool.map(lambda a: one(*a), [(i, g, t) for i, (g, t) in enumerate(prompts)]))
+    finally:
+        getattr(engine, "close", lambda: None)()  # the worker processes
+    # In prompt order, not as the threads finish: the same replies give the same file, so the checksum in a
+    # data sheet says whether a rewrite came out the same. Written whole and renamed, so a run that fails
+    # never leaves an earlier good file empty or half written.
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows if r is not None), encoding="utf-8")
+    tmp.replace(out)
     if failed:
         print(f"{len(failed)} replies failed and were left out, e.g. {failed[0]}", file=sys.stderr)
     return 0

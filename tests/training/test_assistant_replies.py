@@ -64,6 +64,7 @@ def test_the_command_writes_the_same_file_again_in_prompt_order(tmp_path, monkey
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     assert main(["--out", str(first), *args]) == 0 and main(["--out", str(second), *args]) == 0
     assert first.read_bytes() == second.read_bytes()
+    assert not list(tmp_path.glob(".*.partial"))  # written whole, then renamed
     rows = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
     topics = [p for _, p in topic_prompts()][:3]
     assert [r["prompt"] for r in rows][:3] == topics  # topic prompts first, in their order, then everyday ones
@@ -72,8 +73,9 @@ def test_the_command_writes_the_same_file_again_in_prompt_order(tmp_path, monkey
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="needs ../shared/data")
-def test_a_folder_that_is_not_there_stops_the_run_before_the_model_loads(tmp_path):
+def test_a_folder_that_is_not_there_stops_the_run_before_the_model_loads(tmp_path, capsys):
     from training.assistant_replies import main
 
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SystemExit) as stopped:  # a one-line usage error, not a traceback after the replies
         main(["--out", str(tmp_path / "missing" / "r.jsonl"), "--data", str(DEV.parent), "--n", "2", "--everyday", "1"])
+    assert stopped.value.code == 2 and "does not exist" in capsys.readouterr().err
