@@ -93,14 +93,11 @@ def max_by_owner(z: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 
 
 def _hashed(texts: list[str], analyzer: str, ngram_range, n_features: int):
-    from sklearn.feature_extraction.text import HashingVectorizer
-    from sklearn.preprocessing import normalize
+    """HashingVectorizer's counts, sublinear and l2-normed (guardrails/hashed_ngrams.py: the same numbers
+    without importing scikit-learn, which cost the first message about a second)."""
+    from guardrails.hashed_ngrams import hashed
 
-    vectorizer = HashingVectorizer(analyzer=analyzer, ngram_range=tuple(ngram_range), n_features=n_features,
-                                   alternate_sign=False, norm=None, lowercase=True)
-    counts = vectorizer.transform(texts)
-    counts.data = 1 + np.log(counts.data)  # sublinear tf: a repeated phrase should not dominate
-    return normalize(counts).tocsr()
+    return hashed(texts, analyzer, tuple(ngram_range), n_features)
 
 
 def embed(texts: list[str], encoder=None) -> np.ndarray:
@@ -119,7 +116,8 @@ def embed(texts: list[str], encoder=None) -> np.ndarray:
 
 
 def features(texts: list[str], encoder=None) -> dict:
-    """The blocks the model is linear in: 'emb' dense, 'char' and 'word' sparse."""
+    """The blocks the model is linear in: 'emb' dense, 'char' and 'word' sparse rows (`x @ weights` scores
+    them; training turns them into scipy matrices with `.to_scipy()`)."""
     return {
         "emb": embed(texts, encoder),
         "char": _hashed(texts, **FEATURES["char"]),

@@ -122,7 +122,8 @@ class Pieces:
         self.weight = weight  # per text; its chunks share it
         flat, self.owner = pieces(texts)
         self.n = len(texts)
-        self.blocks = features(flat, encoder)
+        self.blocks = {name: x.to_scipy() if hasattr(x, "to_scipy") else x
+                       for name, x in features(flat, encoder).items()}
         self.whole = np.searchsorted(self.owner, np.arange(self.n))  # each text is the first of its pieces
         is_chunk = np.ones(len(flat), dtype=bool)
         is_chunk[self.whole] = False

@@ -160,6 +160,31 @@ def test_a_cached_encoder_export_loads_without_importing_pytorch(tmp_path):
     assert np.abs(np.array(result["v"]) - exporting).max() < 1e-6
 
 
+@pytest.mark.slow
+def test_scoring_a_message_imports_neither_scikit_learn_nor_scipy(tmp_path):
+    """The first message after a start: the guard's hashed n-grams come from guardrails/hashed_ngrams.py,
+    so scikit-learn and scipy (about a second of imports here) stay out of the app, and the risks are the
+    ones this process computes."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from guardrails.embeddings import Encoder
+
+    texts = INJECTIONS + BENIGN
+    expected = InjectionGuard(None, Encoder(runtime="onnx", cache_dir=tmp_path)).risks(texts)
+    code = ("import json, sys; from guardrails.embeddings import Encoder; from guardrails.injection import InjectionGuard; "
+            f"g = InjectionGuard(None, Encoder(runtime='onnx', cache_dir={str(tmp_path)!r})); r = g.risks({texts!r}); "
+            "print(json.dumps({'r': r, 'imported': [m for m in ('sklearn', 'scipy', 'torch') if m in sys.modules]}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["imported"] == []
+    assert result["r"] == pytest.approx(expected, abs=1e-9)
+    assert min(result["r"][:len(INJECTIONS)]) >= THRESHOLD > max(result["r"][len(INJECTIONS):])
+
+
 def test_encoder_falls_back_to_pytorch_when_onnx_cannot_export(tmp_path, caplog):
     from guardrails.embeddings import Encoder
 
