@@ -14,7 +14,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import UsSsnRecognizer
 
 # After the naming words: an optional "is"/"was" and one of ":", "#", "=", "-".
-LINK = r"(?:[ \t]+(?:is|was|reads|=))?[ \t]*[:#=\-]?[ \t]*"
+LINK = r"(?:[ \t]+(?:is|was|reads|=|est|ist|lautet|es|è|é))?[ \t]*[:#=\-]?[ \t]*"
 NUMBER_WORD = r"(?:[ \t]+(?:number|no\.?|num|id|\#))?"
 # Letters and digits, at least four of them digits, maybe in dashed groups ("A56319335", "D12-3456").
 CODE = r"(?=(?:[a-z-]*\d){4})[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){4,23}(?![\w-])"
@@ -71,7 +71,14 @@ class NamedCardRecognizer(NamedNumberRecognizer):
     ENTITY = "CREDIT_CARD"
     NAMES = (r"(?:credit|debit|bank|payment|prepaid|gift)?[ \t]*card(?:[ \t]+(?:number|no\.?|num|\#|details|ending(?:[ \t]+in)?))?"
              r"|(?:visa|mastercard|master[ \t]+card|amex|american[ \t]+express|maestro|discover|diners|jcb|unionpay)"
-             r"(?:[ \t]+(?:card|number|no\.?|\#|ending(?:[ \t]+in)?))?|cc[ \t]*(?:number|no\.?|\#)")
+             r"(?:[ \t]+(?:card|number|no\.?|\#|ending(?:[ \t]+in)?))?|cc[ \t]*(?:number|no\.?|\#)"
+             # The same in the languages of European cards: "ma carte bancaire", "meine Kreditkarte",
+             # "mi tarjeta de crédito", "la mia carta di credito", "o meu cartão", "mijn bankpas".
+             r"|(?:carte|tarjeta|carta|cart[ãa]o)(?:[ \t]+(?:bancaire|bleue|de[ \t]+cr[ée]dit[oa]?|de[ \t]+d[ée]bit[oa]?"
+             r"|di[ \t]+credito|di[ \t]+debito|prepagata|bancaria|bancário))?"
+             r"(?:[ \t]+(?:n[°ºo]\.?|num[ée]ro|n[úu]mero))?"
+             r"|(?:kredit|bank|ec|debit|giro|visa)?-?karten?(?:nummer|[ \t]+nummer|[ \t]+nr\.?)?"
+             r"|(?:bankpas|creditcard|pinpas)(?:nummer|[ \t]+nummer)?")
     SHAPE = CARD_DIGITS
     SCORE = 0.85
 

@@ -63,7 +63,14 @@ PHONE_CUES = (r"(?:call|ring|phone|text|txt|sms|whatsapp|dial|fax)(?:[ \t]+(?:me
               r"|(?:phone|mobile|cell|cellphone|telephone|landline|fax|contact|whatsapp|home|work|office)"
               r"[ \t]+(?:number|no\.?|num|\#)|(?:my|his|her|their|our|your)[ \t]+(?:number|phone|mobile|cell|landline)"
               r"|tel\.?|tél\.?|mob\.?|ph\.?|mobile|cell|handy|mobil|telefon|telefono|teléfono|téléphone|portable|cellulare|"
-              r"telemóvel|gsm|numéro|nummer|número")
+              r"telemóvel|gsm|numéro|nummer|número"
+              # "call me on/at" in the languages of European numbers: "appelez-moi au", "erreichen Sie mich unter",
+              # "llámame al", "chiamami al", "bel me op", "ligue-me para".
+              r"|(?:appel(?:le|lez|er)|joindre|contacte[rz]?)(?:-moi|-nous|[ \t]+(?:moi|nous))?(?:[ \t]+(?:au|sur))?"
+              r"|(?:erreich(?:en|st|t)|anrufen|ruf(?:e|en|t)?)(?:[ \t]+(?:sie|du|mich|uns|ihn|an)){0,3}[ \t]+unter"
+              r"|erreichbar[ \t]+unter|ll[áa]m(?:a|e|en|ame|eme|anos|enos)(?:[ \t]+al)?|llamar(?:me|nos)?(?:[ \t]+al)?"
+              r"|(?:chiama(?:mi|ci|temi|teci)?|chiamarmi|chiamarci)(?:[ \t]+(?:al|allo))?"
+              r"|bel(?:[ \t]+(?:me|mij|ons))?(?:[ \t]+op)?|lig(?:a|ue|ar)(?:-me|-nos)?(?:[ \t]+(?:para|no))?")
 PHONE_LINK = r"(?:[ \t]+(?:is|was|:))?[ \t]*[:#=\-]?[ \t]*"
 # Digit groups split by spaces, dots, dashes or slashes, maybe with a + or 00 prefix and a bracketed part.
 CUED_DIGITS = r"(?<![\w.,+-])(?:\+|00)?\(?\d{1,5}\)?(?:[ \t]?[-./][ \t]?|[ \t])?\d{1,8}(?:(?:[ \t]?[-./][ \t]?|[ \t])\d{1,8}){0,5}" + EXT + r"(?!\d|[.,]\d)"

@@ -236,6 +236,37 @@ def test_a_number_introduced_as_a_phone_is_a_phone(pii_guard, text, value):
     assert value in found(pii_guard, text, "PHONE_NUMBER")
 
 
+# The same in the languages of European numbers: the words that call it a card or say "call me on/at".
+@pytest.mark.parametrize("text, value", [
+    ("Ma carte bancaire 4970 1012 3456 7890 a été refusée.", "4970 1012 3456 7890"),
+    ("Mi tarjeta de crédito es 4000 1234 5678 9010.", "4000 1234 5678 9010"),
+    ("o meu cartão 4024 0071 2345 6789 foi bloqueado", "4024 0071 2345 6789"),
+    ("Meine Kreditkarte 4970 1012 3456 7890 ist gesperrt.", "4970 1012 3456 7890"),
+])
+def test_a_number_named_as_a_card_in_other_languages(pii_guard, text, value):
+    assert value in found(pii_guard, text, "CREDIT_CARD")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Appelle-moi au 06 12 34 56 78 ce soir.", "06 12 34 56 78"),
+    ("Tu peux m'appeler au 07 81 22 45 90 après 18h.", "07 81 22 45 90"),
+    ("Rufen Sie uns an unter 089 123456.", "089 123456"),
+    ("Puoi chiamarmi al 347 123 4567 per confermare.", "347 123 4567"),
+    ("Llámame al 612 345 678 cuando llegues.", "612 345 678"),
+    ("Bel me op 020 123 4567.", "020 123 4567"),
+    ("Ligue-me para 912 345 678.", "912 345 678"),
+])
+def test_a_number_introduced_as_a_phone_in_other_languages(pii_guard, text, value):
+    assert value in found(pii_guard, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize("text", ["The carte blanche menu costs 45 euros for 2 people.",
+                                  "Bel Kaufman wrote Up the Down Staircase in 1964.",
+                                  "Kinder unter 12 Jahren zahlen 5 Euro.", "Appelle le 3949 pour Pôle emploi."])
+def test_foreign_cue_words_without_a_phone_or_card_number(pii_guard, text):
+    assert found(pii_guard, text, "PHONE_NUMBER") == [] and found(pii_guard, text, "CREDIT_CARD") == []
+
+
 @pytest.mark.parametrize("text", ["We hope to reach 100 000 users by 2025.", "Call 911 in an emergency.",
                                   "Text 2 friends and ask them."])
 def test_counts_after_phone_words_are_not_phones(pii_guard, text):
