@@ -20,6 +20,7 @@ from wiring.build import (
     build_queue,
     describe_rules,
     open_database,
+    start_guard_workers,
     uses_chat_workers,
 )
 from wiring.settings import Settings, documented_variables
@@ -28,8 +29,11 @@ log = logging.getLogger("guarded_chat")
 MODEL_CARD = Path(__file__).resolve().parents[1] / "model_card.md"
 
 
-def build_app(settings: Settings):
-    """Everything the app needs, loaded once. Returns (gradio Blocks, ChatService)."""
+def build_app(settings: Settings, started_guards: dict | None = None):
+    """Everything the app needs, loaded once. Returns (gradio Blocks, ChatService).
+
+    `started_guards`: guards whose worker processes were started earlier (wiring.build.start_guard_workers,
+    called by `python -m app` before gradio is imported); without them, PII_PROCESS starts them here."""
     if settings.torch_threads > 0:
         import torch
 
@@ -46,7 +50,8 @@ def build_app(settings: Settings):
     workers = uses_chat_workers(settings, settings.chat_processes)
     model = build_chat_model(settings, threads=settings.chat_threads, processes=settings.chat_processes, wait=False) if workers else None
     try:
-        checks = build_all_guards(settings)
+        workers_started = start_guard_workers(settings) if started_guards is None else started_guards
+        checks = build_all_guards(settings, workers_started)
     except BaseException:
         if model is not None:
             model.close()
@@ -101,7 +106,7 @@ def freeze_startup_objects() -> int:
     return gc.get_freeze_count()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, started_guards: dict | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-h", "--help"):
         print("Guarded Chat. Configure with environment variables:\n")
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env()
-        demo, _ = build_app(settings)
+        demo, _ = build_app(settings, started_guards)
     except (ValueError, RuntimeError) as exc:
         log.error("cannot start: %s", exc)
         return 2

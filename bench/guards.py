@@ -106,6 +106,13 @@ def main() -> None:
             every_name = functools.partial(policy.guard("pii").scan, context=ScanContext(every_name=True))
             rows.append(("  pii alone, every name looked for (reference)", every_name, text))
             rows.append((f"policy (all output guards), {tokens}-token reply where names matter", policy.check, NAMES_MATTER + reply_of(tokens - 15)))
+            if settings.pii_process:  # how the app runs it (PII_PROCESS): the PII guard in its worker process
+                from wiring.build import build_output_policy, start_guard_workers
+
+                workers = start_guard_workers(settings)
+                workers["pii"].wait_ready()
+                in_worker = build_output_policy(settings, {**checks.guards, **workers})
+                rows.append((f"policy (all output guards), {tokens}-token reply, PII in its worker (the app)", in_worker.check, text))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))
     import gc
@@ -130,6 +137,35 @@ def main() -> None:
     frozen = (time.perf_counter() - started) * 1000
     print(f"\none full garbage collection with every model above loaded: {unfrozen:.0f} ms; "
           f"with the start-up objects frozen, as the app does: {frozen:.1f} ms")
+
+    if settings.pii_process:
+        # Several replies checked at once (several people chatting): the PII guard in its worker process
+        # (the app) against every guard in this process, 400 different 100-token replies, 4 threads.
+        import threading
+
+        for label, chosen in (("every guard in this process", policy), ("PII in its worker (the app)", in_worker)):
+            texts = iter([reply_of(100) + f" Item {i}." for i in range(400)])
+            lock, waits = threading.Lock(), []
+
+            def work(check=chosen.check, texts=texts, lock=lock, waits=waits):
+                while True:
+                    with lock:
+                        text = next(texts, None)
+                    if text is None:
+                        return
+                    started = time.perf_counter()
+                    check(text)
+                    with lock:
+                        waits.append((time.perf_counter() - started) * 1000)
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            print(f"4 replies at once, {label}: {len(waits) / (time.perf_counter() - started):.0f} replies/s, "
+                  f"p50 {pct(waits, 50):.1f} ms, p95 {pct(waits, 95):.1f} ms")
 
     batch = [reply_of(100)] * 64
     tox = policy.guard("toxicity")

@@ -21,6 +21,7 @@ import os
 from guardrails.base import Guard
 from guardrails.common_words import CommonWordFilter
 from guardrails.context import WordOrLemmaContextEnhancer
+from guardrails.pii_types import DEFAULT_ENTITIES, DEFAULT_ENTITY_ACTIONS, DIRECT_IDENTIFIERS, PERSON_PRIVATE
 from guardrails.recognizers import custom_recognizers
 from guardrails.recognizers.ip import VersionAwareIpRecognizer
 from guardrails.recognizers.markdown import plain
@@ -30,34 +31,9 @@ from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use
 from guardrails.types import Finding, GuardResult
 from guardrails.units import is_unit
 
-# A name tied to a direct identifier or to sensitive facts about a private person (see the docstring).
-PERSON_PRIVATE = "PERSON_PRIVATE"
-
-# Data that identifies a person by itself, wherever it appears.
-DIRECT_IDENTIFIERS = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "IP_ADDRESS",
-    "US_BANK_NUMBER",
-    "US_PASSPORT",
-    "US_DRIVER_LICENSE",
-    "CRYPTO",
-    "ADDRESS",  # street addresses only; cities and countries (LOCATION) are left alone on purpose
-)
-
-DEFAULT_ENTITIES = ("PERSON",) + DIRECT_IDENTIFIERS
-
-# What a finding of each type does to a reply by default: "hold" (to the review queue), "redact" (shown
-# with the span masked) or "allow" (recorded only). PERSON is allowed: a name alone is no leak and was
-# half of all ordinary replies held; PERSON_PRIVATE holds. Types not listed follow PII_ACTION.
-DEFAULT_ENTITY_ACTIONS: dict[str, str] = {
-    **{entity: "hold" for entity in DIRECT_IDENTIFIERS},
-    "PERSON": "allow",
-    PERSON_PRIVATE: "hold",
-}
+# The entity types and their default actions are in guardrails/pii_types.py (re-exported here), which
+# imports nothing heavy, so settings and policy rules can name them without loading presidio and spaCy.
+__all__ = ["DEFAULT_ENTITIES", "DEFAULT_ENTITY_ACTIONS", "DIRECT_IDENTIFIERS", "PERSON_PRIVATE", "PIIGuard"]
 
 
 def default_spacy_model_path() -> str:

@@ -98,9 +98,9 @@ def _build_pii(settings) -> Guard:
 
 def pii_rule(settings) -> Rule:
     """PII_ACTION for every entity type, except where DEFAULT_ENTITY_ACTIONS or PII_ENTITY_ACTIONS say otherwise."""
-    from guardrails import pii
+    from guardrails.pii_types import DEFAULT_ENTITY_ACTIONS  # not guardrails.pii: that loads presidio
 
-    table = {k: Action(v) for k, v in getattr(pii, "DEFAULT_ENTITY_ACTIONS", {}).items()}
+    table = {k: Action(v) for k, v in DEFAULT_ENTITY_ACTIONS.items()}
     table.update({k.upper(): Action(v) for k, v in dict(settings.pii_entity_actions).items()})
     return Rule(settings.pii_threshold, settings.pii_action, {k: CategoryRule(None, a) for k, a in table.items()})
 

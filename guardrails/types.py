@@ -46,6 +46,12 @@ class GuardResult:
     def risk(self) -> float:
         return max(self.scores.values(), default=0.0)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> GuardResult:
+        """The inverse of to_dict (a guard in a worker process sends its results this way)."""
+        return cls(guard=data["guard"], model=data["model"], scores=dict(data.get("scores") or {}),
+                   findings=[Finding(**f) for f in data.get("findings") or []], error=data.get("error"))
+
     def to_dict(self) -> dict:
         return {
             "guard": self.guard,

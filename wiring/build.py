@@ -26,9 +26,28 @@ def settings_from_env() -> Settings:
 
 # -- guards and policies --------------------------------------------------------------------------------
 
-def build_guards(settings: Settings, names: list[str] | None = None) -> dict[str, Guard]:
-    """The registered guards (or only `names`), each loaded once; input and output checks share them."""
-    return {name: spec(name).build(settings) for name in (names or list(REGISTRY))}
+def build_guards(settings: Settings, names: list[str] | None = None, started: dict[str, Guard] | None = None
+                 ) -> dict[str, Guard]:
+    """The registered guards (or only `names`), each loaded once; input and output checks share them.
+    `started`: guards already running in worker processes (start_guard_workers), used as they are."""
+    started = started or {}
+    return {name: started[name] if name in started else spec(name).build(settings) for name in (names or list(REGISTRY))}
+
+
+def start_guard_workers(settings: Settings) -> dict[str, Guard]:
+    """PII_PROCESS: the PII guard in a worker process of its own (wiring/guard_worker.py), started now and
+    loading while the caller goes on; the app calls this before it imports gradio. Call wait_ready() on
+    each before relying on it; build_all_guards does."""
+    if not settings.pii_process:
+        return {}
+    import sys
+    from pathlib import Path
+
+    from guardrails.remote import RemoteGuard, worker_env
+
+    root = str(Path(__file__).resolve().parents[1])
+    return {"pii": RemoteGuard("pii", [sys.executable, "-m", "wiring.guard_worker", "pii"], settings.model_dump(mode="json"),
+                               uses_context=True, env=worker_env(root))}
 
 
 def toxicity_fallback(guards: dict[str, Guard]) -> str | None:
@@ -70,8 +89,17 @@ class Guards:
     fallback: str | None  # why toxicity fell back to the offline model, if it did
 
 
-def build_all_guards(settings: Settings) -> Guards:
-    guards = build_guards(settings)
+def build_all_guards(settings: Settings, started: dict[str, Guard] | None = None) -> Guards:
+    """Every guard and both policies; guards in `started` (worker processes) are waited for here, so a
+    worker that cannot build its guard stops the start with its reason."""
+    guards = build_guards(settings, started=started)
+    for guard in (started or {}).values():
+        try:
+            guard.wait_ready()
+        except BaseException:
+            for other in (started or {}).values():
+                other.close()
+            raise
     return Guards(guards, build_output_policy(settings, guards), build_input_checks(settings, guards), toxicity_fallback(guards))
 
 

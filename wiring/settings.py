@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from guardrails import pii as _pii
-from guardrails.pii import DEFAULT_ENTITIES
+from guardrails import pii_types as _pii
+from guardrails.pii_types import DEFAULT_ENTITIES
 from guardrails.types import Action
 
 
@@ -180,7 +180,7 @@ class Settings(BaseModel):
         'guards')
     pii_entity_actions: EntityActions = setting(
         {}, "per entity type, what a finding does, as ENTITY=hold|redact|allow, comma-separated; entries replace the "
-        "defaults (" + ", ".join(f"{k}={v}" for k, v in getattr(_pii, "DEFAULT_ENTITY_ACTIONS", {}).items())
+        "defaults (" + ", ".join(f"{k}={v}" for k, v in _pii.DEFAULT_ENTITY_ACTIONS.items())
         + "); types in neither take PII_ACTION", "guards")
     pii_private_names: bool = setting(
         True, "report a name tied to a direct identifier (within PII_TIE_REACH characters) or to sensitive facts about a "
@@ -207,6 +207,12 @@ class Settings(BaseModel):
         True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "
         "out, at the same offsets, so markup neither makes words look like names nor hides an identifier", "guards")
     pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
+    pii_process: bool = setting(
+        True, "the app runs the PII guard (presidio and spaCy) in a worker process of its own, started before the UI "
+        "loads: it loads on the other core while gradio imports (about 2 s of the start-up here), and its scans run "
+        "beside the app's Python rather than taking turns with it. A worker that dies holds the replies it was "
+        "checking (fail closed) and is started again. false = in the app's process. Command-line tools always "
+        "run it in their own process", "guards")
     pii_action: ActionName = setting(
         Action.HOLD,
         "what a PII flag does: hold, redact (show with [ENTITY] placeholders) or allow",

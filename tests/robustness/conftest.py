@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.robustness.figures import FIGURES
@@ -12,6 +15,8 @@ def figures():
     yield FIGURES
     FIGURES.save()
 
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # The secrets the server is started with; test_server.py checks none of them reaches a log.
 KEY = "Xk3vV4t1cQ0yqvQ5h1mX9bq0l7pV3r2mJ5n8w6s4u2E="
@@ -38,6 +43,8 @@ def offline_server(tmp_path_factory):
         GRADIO_ANALYTICS_ENABLED="True", TOXICITY_THRESHOLD="0", MAX_NEW_TOKENS="12",
         CHAT_MESSAGES_PER_SESSION="2", CHAT_MESSAGES_PER_IP="4", CHAT_RATE_WINDOW_SECONDS="600",
         MAX_REQUEST_BYTES="300000", REVIEW_ENCRYPTION_KEY=KEY,
+        # Every Python process the app starts (chat and PII workers) gets the same hook (offline.py).
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).parent / "offline_site"), str(ROOT)]),
     )
     server.refused_log = workdir / "refused.log"
     try:

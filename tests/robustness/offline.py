@@ -3,6 +3,10 @@
 A Python audit hook sees every socket connect, bind, sendto and address lookup made through Python
 (urllib, requests, httpx, huggingface_hub, torch.hub all use it) and refuses those that leave the
 machine, writing each refused one to $OFFLINE_LOG. The app then starts as `python -m app` would.
+
+Audit hooks are not inherited, so the app's worker processes (the chat workers, the PII guard's worker)
+get the same hook from `offline_site/sitecustomize.py`, which the test puts first on PYTHONPATH: Python
+runs it at every start while OFFLINE_LOG is set.
 """
 
 from __future__ import annotations
@@ -46,8 +50,15 @@ def _hook(event: str, args) -> None:
             _refuse(event.split(".")[1], address[0])
 
 
+def install() -> None:
+    """Refuse outside connections in this process; once, however often it is called."""
+    if not getattr(sys, "_offline_test_hook", False):
+        sys.addaudithook(_hook)
+        sys._offline_test_hook = True
+
+
 def main() -> int:
-    sys.addaudithook(_hook)
+    install()
     from app.main import main as app_main
 
     return app_main([])

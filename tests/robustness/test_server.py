@@ -193,3 +193,20 @@ def test_secrets_never_reach_a_log_or_the_database(figures, offline_server):
     figures.unauthorized("secrets written to the app log or audit log", len(SECRETS) + 1, len(leaks))
     assert leaks == []
     assert hashes and all(len(h) == 64 and set(h) <= set("0123456789abcdef") for h in hashes)  # tokens stored hashed
+
+
+def test_every_python_process_the_app_starts_gets_the_offline_hook(tmp_path):
+    """The chat and PII workers are separate processes; offline_site/sitecustomize.py gives them the hook."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "refused.log"
+    env = {**os.environ, "OFFLINE_LOG": str(log),
+           "PYTHONPATH": os.pathsep.join([str(root / "tests" / "robustness" / "offline_site"), str(root)])}
+    code = ("import socket\ntry:\n    socket.getaddrinfo('example.org', 443)\n    print('reached')\n"
+            "except OSError as exc:\n    print('refused' if 'offline test refused' in str(exc) else exc)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.stdout.strip() == "refused" and "getaddrinfo example.org" in log.read_text()
