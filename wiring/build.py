@@ -92,14 +92,15 @@ class Guards:
 def build_all_guards(settings: Settings, started: dict[str, Guard] | None = None) -> Guards:
     """Every guard and both policies; guards in `started` (worker processes) are waited for here, so a
     worker that cannot build its guard stops the start with its reason."""
-    guards = build_guards(settings, started=started)
-    for guard in (started or {}).values():
-        try:
+    started = started or {}
+    try:
+        guards = build_guards(settings, started=started)
+        for guard in started.values():
             guard.wait_ready()
-        except BaseException:
-            for other in (started or {}).values():
-                other.close()
-            raise
+    except BaseException:  # a guard here or in a worker failed: no worker is left running behind the error
+        for guard in started.values():
+            guard.close()
+        raise
     return Guards(guards, build_output_policy(settings, guards), build_input_checks(settings, guards), toxicity_fallback(guards))
 
 

@@ -105,3 +105,12 @@ def test_the_app_process_loads_neither_presidio_nor_spacy():
             "print([m for m in ('presidio_analyzer', 'spacy', 'guardrails.pii') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_guard_that_fails_here_leaves_no_worker_running(tmp_path):
+    """The toxicity guard cannot load (no weights at that path): the PII worker started beside it is closed."""
+    settings = Settings.from_env({"TOXICITY_WEIGHTS": str(tmp_path / "none"), "TOXICITY_MODEL": "minilm"})
+    started = start_guard_workers(settings)
+    with pytest.raises(RuntimeError, match="toxicity weights not found"):
+        build_all_guards(settings, started)
+    assert started["pii"]._run.proc.wait(timeout=30) is not None
