@@ -1,6 +1,6 @@
-"""Prompt-injection / jailbreak guard for the person's message: a linear model, trained offline.
+"""Prompt-injection / jailbreak guard for the person's message: a linear model and a fine-tuned encoder, mixed.
 
-Three feature blocks feed one logistic score:
+Three feature blocks feed the linear model's logistic score:
 - MiniLM sentence embeddings of the message's first and last window of words, because injections
   are often appended to an innocent request and the encoder only reads 128 tokens;
 - hashed character n-grams, which catch "ignorieren sie ..." and other non-English payloads
