@@ -115,6 +115,12 @@ def main() -> None:
                 rows.append((f"policy (all output guards), {tokens}-token reply, PII in its worker (the app)", in_worker.check, text))
     message = "Can you recommend a good museum in Amsterdam for a rainy afternoon?"
     rows.append(("input checks on a person's message", lambda t: inputs.check(t, Vault()), message))
+    # INPUT_PII_NAMES=all (the reference, same guards): every name looked for and masked, so spaCy's NER runs
+    # on every message; the default looks for names only where a message carries personal data.
+    from wiring.build import build_input_checks
+
+    every = build_input_checks(settings.model_copy(update={"input_pii_names": "all"}), checks.guards)
+    rows.append(("input checks, every name masked (INPUT_PII_NAMES=all, reference)", lambda t: every.check(t, Vault()), message))
     import gc
 
     from app.main import freeze_startup_objects

@@ -20,6 +20,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -467,7 +468,8 @@ def cmd_replies(args) -> dict:
 
 
 def cmd_prompts(args) -> dict:
-    """The share of messages the input checks, as configured, would refuse, by guard, with examples."""
+    """The share of messages the input checks, as configured, would refuse, by guard, with examples; and the
+    messages the input mask would rewrite (personal data replaced by placeholders), by entity type."""
     from guardrails.vault import Vault
     from wiring.build import build_input_checks
 
@@ -475,17 +477,23 @@ def cmd_prompts(args) -> dict:
     if args.limit:
         rows = rows[: args.limit]
     checks = build_input_checks(_settings())
-    outcomes = []
+    outcomes, rewritten, kinds = [], [], Counter()
     for i, row in enumerate(rows):
         verdict = checks.check(row["text"], Vault())
         why = [(verdict.refused_by, "refused", verdict.scores.get(verdict.refused_by, 1.0), None, None)] if verdict.refusal else []
         outcomes.append({**row, "stopped": verdict.refusal is not None, "why": why, "scores": verdict.scores})
+        if verdict.masked:  # not refused, but the model answers a message the person did not write
+            rewritten.append({"text": row["text"][:300], "model_gets": verdict.text[:300]})
+            kinds.update(verdict.masked)
         if (i + 1) % 500 == 0:
             progress(f"checked {i + 1}/{len(rows)}")
     refused = sum(o["stopped"] for o in outcomes)
     result = {"n": len(outcomes), "refused": refused, "refused_share": refused / len(outcomes),
               "thresholds": {n: r.threshold for n, r in checks.screen.rules.items()},
-              **summarise(outcomes, args.examples)}
+              **summarise(outcomes, args.examples),
+              # The input mask's side (INPUT_PII, INPUT_PII_NAMES): messages with something replaced by placeholders.
+              "rewritten": len(rewritten), "rewritten_share": len(rewritten) / len(outcomes),
+              "rewritten_by_type": dict(kinds.most_common()), "rewritten_examples": rewritten[: args.examples]}
     if (labelled := labelled_figures(outcomes)) is not None:
         result["refusing"] = labelled
     if args.report:
@@ -639,7 +647,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, help="only the first N rows")
     c.add_argument("--where", action="append", metavar="COL=VALUE", help="keep only rows where COL equals VALUE (repeatable)")
     c.add_argument("--report", metavar="DIR")
-    c = sub.add_parser("prompts", help="the share of messages the input checks (as configured) refuse, by guard")
+    c = sub.add_parser("prompts", help="the share of messages the input checks (as configured) refuse, by guard, and those the input mask rewrote")
     c.add_argument("--data", required=True, help="CSV (or JSON Lines) of messages")
     c.add_argument("--text-col", default="text")
     c.add_argument("--label-col", default="label", help="1 = should be refused (optional; an all-0 file gives the false-refusal share)")

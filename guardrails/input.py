@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from guardrails.base import Guard
-from guardrails.policy import Policy, Rule
+from guardrails.policy import CategoryRule, Policy, Rule
 from guardrails.types import Action, ScanContext
 from guardrails.vault import Vault
 
@@ -30,13 +30,15 @@ class InputVerdict:
     scores: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     refused_by: str | None = None  # the guard whose refusal was given ("error" when a check failed)
+    masked: list[str] = field(default_factory=list)  # the kinds of personal data replaced by placeholders
 
 
 class InputChecks:
     def __init__(self, screen: Policy, refusals: dict[str, str], mask: Policy | None = None):
         """`screen`: the guards that may refuse a message, in the order their refusal is preferred when
         several fire (abuse first: it is the more certain of the two). `mask`: a policy with one guard
-        whose spans become placeholders (the PII guard), or None to pass personal data through."""
+        whose spans become placeholders (the PII guard), or None to pass personal data through; a
+        finding is masked at its category's threshold unless its category's action is `allow`."""
         self.screen, self.refusals, self.mask = screen, refusals, mask
 
     @property
@@ -46,14 +48,22 @@ class InputChecks:
     def check(self, text: str, vault: Vault) -> InputVerdict:
         verdict = InputVerdict(text=text)
         if self.mask is not None:
-            masked = self.mask.check(text, ScanContext(every_name=True))  # every name is replaced, not only those that matter
+            # A mask that replaces names on their own needs every name found, not only those that change a decision.
+            every_name = any(rule.for_category("PERSON")[1] is not Action.ALLOW for rule in self.mask.rules.values())
+            masked = self.mask.check(text, ScanContext(every_name=every_name))
             if any(r.error for r in masked.results):
                 return self._failed(verdict, masked.reasons)
-            found = [f for r in masked.results for f in r.findings
-                     if f.score >= self.mask.rules[r.guard].for_category(f.category)[0]]
+            found = []
+            for r in masked.results:
+                rule = self.mask.rules[r.guard]
+                if any(masks(rule, f) for f in r.findings):
+                    # A message with personal data in it: a name there may be whose data it is ("I'm Jane Roe,
+                    # my card is ..."), so every finding goes, names on their own included.
+                    found += [f for f in r.findings if f.score >= rule.for_category(f.category)[0]]
             if found:
                 verdict.text = vault.mask(text, found)
-                verdict.reasons.append("pii: " + ", ".join(sorted({f.category for f in found})) + " replaced by placeholders")
+                verdict.masked = sorted({f.category for f in found})
+                verdict.reasons.append("pii: " + ", ".join(verdict.masked) + " replaced by placeholders")
         # Screened on the person's own words, not the masked text: the guards were trained and measured on raw
         # text, and the mask replaces every name-like word, German nouns included ("vergiss alles" can become
         # "[PERSON_1]"), which hid payloads (deepset val recall 0.846 on raw text, 0.731 masked; the diary
@@ -77,11 +87,24 @@ class InputChecks:
         return verdict
 
 
+def mask_rule(threshold: float, names: str = "private") -> Rule:
+    """The mask's rule: every type is masked (`redact`) at `threshold`; with names="private" (INPUT_PII_NAMES) a
+    name on its own is left as written (`allow`), "all" masks every name."""
+    return Rule(threshold, Action.REDACT, {} if names == "all" else {"PERSON": CategoryRule(None, Action.ALLOW)})
+
+
+def masks(rule: Rule, finding) -> bool:
+    threshold, action = rule.for_category(finding.category)
+    return finding.score >= threshold and action is not Action.ALLOW
+
+
 def InputGuards(injection: Guard | None, toxicity: Guard | None, pii: Guard | None, injection_threshold: float = 0.5,
-                toxicity_threshold: float = 0.5, pii_threshold: float = 0.5, timeout_s: float = 10.0) -> InputChecks:
-    """Input checks from loaded guards and plain thresholds (tests and benchmarks; the app uses wiring.build)."""
+                toxicity_threshold: float = 0.5, pii_threshold: float = 0.5, timeout_s: float = 10.0,
+                mask_names: str = "private") -> InputChecks:
+    """Input checks from loaded guards and plain thresholds (tests and benchmarks; the app uses wiring.build).
+    `mask_names` as INPUT_PII_NAMES: "private" leaves a name on its own as written, "all" masks every name."""
     screen = [(g, t, r) for g, t, r in ((toxicity, toxicity_threshold, TOXIC_REFUSAL),
                                         (injection, injection_threshold, INJECTION_REFUSAL)) if g is not None]
     policy = Policy([g for g, _, _ in screen], {g.name: Rule(t, Action.HOLD) for g, t, _ in screen}, timeout_s=timeout_s)
-    mask = Policy([pii], {pii.name: Rule(pii_threshold, Action.ALLOW)}, timeout_s=timeout_s) if pii is not None else None
+    mask = Policy([pii], {pii.name: mask_rule(pii_threshold, mask_names)}, timeout_s=timeout_s) if pii is not None else None
     return InputChecks(policy, {g.name: r for g, _, r in screen}, mask)

@@ -210,7 +210,8 @@ def context(docs: Path, card_dir: Path, bias_dir: Path | None = None) -> dict:
         if (m := _load(path)) is not None:
             share = m.get("held_share", m.get("refused_share"))
             reasons = [(r, v["n"]) for r, v in m.get("by_reason", {}).items()]
-            ordinary.append({"what": what, "data": data, "n": m["n"], "share": share, "reasons": reasons, "m": m})
+            ordinary.append({"what": what, "data": data, "n": m["n"], "share": share, "reasons": reasons, "m": m,
+                             "rewritten": m.get("rewritten")})  # messages only: the input mask's placeholders
             runs.append({"name": f"ordinary traffic: {data.split(':')[0]}", "file": _rel(path, card_dir),
                          "date": file_date(path), "command": command})
     extra = {}

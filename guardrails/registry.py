@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardrails.base import Guard
-from guardrails.input import INJECTION_REFUSAL, TOXIC_REFUSAL
+from guardrails.input import INJECTION_REFUSAL, TOXIC_REFUSAL, mask_rule
 from guardrails.policy import CategoryRule, Rule
 from guardrails.types import Action
 
@@ -105,13 +105,21 @@ def pii_rule(settings) -> Rule:
     return Rule(settings.pii_threshold, settings.pii_action, {k: CategoryRule(None, a) for k, a in table.items()})
 
 
+def input_mask_rule(settings) -> Rule:
+    """INPUT_PII=replace: each span with action `redact` becomes a placeholder before the model and the database
+    see the message (restored only in that person's own view); `allow` leaves it as written. A name on its own
+    stays (INPUT_PII_NAMES=private): masking every name spaCy finds rewrote 60 of 365 ordinary AlpacaEval prompts,
+    "Who is Larry Page?" and "a Bloody Mary" among them, so the model answered a question it was never asked
+    (docs/eval/experiments/pii-input-names.md). A name tied to an identifier or a sensitive fact (PERSON_PRIVATE)
+    is still masked, like every direct identifier."""
+    return mask_rule(settings.pii_threshold, settings.input_pii_names)
+
+
 register(GuardSpec(
     name="pii",
     build=_build_pii,
     output_rule=pii_rule,
-    # INPUT_PII=replace: every span found in a message becomes a placeholder before the model and the
-    # database see it (restored only in that person's own view). Names included: they are the person's.
-    input_mask=lambda s: Rule(s.pii_threshold, Action.ALLOW) if s.input_pii == "replace" else None,
+    input_mask=lambda s: input_mask_rule(s) if s.input_pii == "replace" else None,
 ))
 
 

@@ -24,6 +24,11 @@ _UNKNOWN = {
 }
 
 
+# A placeholder says what kind of data was there, not why it was masked: a private person's name is a
+# name to the model, and the same name keeps one placeholder whichever finding it came from.
+_KIND = {"PERSON_PRIVATE": "PERSON"}
+
+
 def unknown_placeholder(entity: str) -> str:
     return _UNKNOWN.get(entity, "(personal data)")
 
@@ -43,11 +48,11 @@ class Vault:
             for f in spans:
                 if f.start < pos:  # overlaps a span already replaced
                     continue
-                value = text[f.start:f.end]
-                key = (f.category, value)
+                value, kind = text[f.start:f.end], _KIND.get(f.category, f.category)
+                key = (kind, value)
                 if key not in self._by_value:
-                    self._counts[f.category] = self._counts.get(f.category, 0) + 1
-                    placeholder = f"[{f.category}_{self._counts[f.category]}]"
+                    self._counts[kind] = self._counts.get(kind, 0) + 1
+                    placeholder = f"[{kind}_{self._counts[kind]}]"
                     self._by_value[key] = placeholder
                     self._originals[placeholder] = value
                 out += [text[pos:f.start], self._by_value[key]]

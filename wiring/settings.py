@@ -189,8 +189,8 @@ class Settings(BaseModel):
     pii_lazy_names: bool = setting(
         True, "look for names (spaCy's NER, about two thirds of the PII guard's time) in a reply only where one could change "
         "the decision: a direct identifier was found, or a sensitive term and a private cue (my neighbour, patient, an age) "
-        "are in it; elsewhere a name would only be recorded. Applies while PERSON is allowed; the person's message "
-        "(INPUT_PII=replace) always has every name found. false = look for names in every text", "guards")
+        "are in it; elsewhere a name would only be recorded. Applies while PERSON is allowed; a person's message "
+        "with INPUT_PII_NAMES=all always has every name found. false = look for names in every text", "guards")
     pii_tie_reach: int = setting(80, "characters between a name and a direct identifier for the name to count as tied to it",
                                  "guards", ge=0)
     pii_allow_example_values: bool = setting(
@@ -241,6 +241,13 @@ class Settings(BaseModel):
         'replace',
         "'replace': personal data in a person's message becomes placeholders before the model and the "
         "database see it, restored only in that person's view; 'off'",
+        'guards')
+    input_pii_names: Annotated[Literal['private', 'all'], BeforeValidator(_lower)] = setting(
+        'private',
+        "which names INPUT_PII=replace masks in a person's message: 'private' = only a name the PII guard reports as "
+        "PERSON_PRIVATE (tied to a direct identifier, or to sensitive facts about a private person), so 'Who is Larry "
+        "Page?' reaches the model as written; 'all' = every name spaCy finds (it also takes many ordinary words for "
+        "names: 'Bloody Mary', 'kobe beef', 'the Sun', capitalised German nouns). Direct identifiers are always masked",
         'guards')
     spacy_model: str = setting(
         '',

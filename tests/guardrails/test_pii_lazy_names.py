@@ -106,15 +106,28 @@ def test_on_real_replies_and_presidio_texts_the_lazy_scan_changes_no_decisive_fi
     assert skipped >= 20
 
 
-def test_the_input_mask_still_replaces_every_name(lazy_guard, toxicity_guard):
+def test_the_input_mask_leaves_a_name_alone_unless_the_message_carries_personal_data(lazy_guard, toxicity_guard):
+    """INPUT_PII_NAMES=private (the default): "Who is Larry Page?" must reach the model as written; masking every
+    name rewrote 60 of 365 ordinary prompts. A name in a message with a direct identifier may be whose data it
+    is, so it goes with the identifier; INPUT_PII_NAMES=all masks every name as before."""
     from guardrails.input import InputGuards
     from guardrails.vault import Vault
 
-    checks = InputGuards(None, toxicity_guard, lazy_guard, timeout_s=120)
-    text = "Can you help me write a birthday card for Karen Whitfield? She loves sailing."
-    assert not any(f.category == "PERSON" for f in lazy_guard.scan(text).findings)  # a reply would not look
-    verdict = checks.check(text, Vault())
-    assert "Karen Whitfield" not in verdict.text and "[PERSON_1]" in verdict.text, verdict.text
+    private = InputGuards(None, toxicity_guard, lazy_guard, timeout_s=120)
+    every = InputGuards(None, toxicity_guard, lazy_guard, timeout_s=120, mask_names="all")
+    for text in ("Can you help me write a birthday card for Karen Whitfield? She loves sailing.", "Who is Larry Page?"):
+        assert private.check(text, Vault()).text == text
+        masked = every.check(text, Vault()).text
+        assert "[PERSON_1]" in masked and "Whitfield" not in masked and "Larry Page" not in masked, masked
+
+    with_phone = "Please text Karen Whitfield on 07700 900461 about the party."
+    for checks in (private, every):
+        verdict = checks.check(with_phone, Vault())
+        assert "Karen Whitfield" not in verdict.text and "07700 900461" not in verdict.text, verdict.text
+        assert "[PERSON_1]" in verdict.text and "[PHONE_NUMBER_1]" in verdict.text
+    # A private person beside a sensitive fact (rule 2 of private_person.py) is masked without any identifier.
+    secret = "My neighbour Karen Whitfield was diagnosed with cancer last month. How can I support her?"
+    assert "Karen Whitfield" not in private.check(secret, Vault()).text
 
 
 def test_the_app_looks_for_names_lazily_only_while_a_name_alone_is_allowed():

@@ -18,6 +18,16 @@ def test_mask_and_restore_round_trip():
     assert vault.restore("Hello [PERSON_1], I wrote to [EMAIL_ADDRESS_1].") == "Hello Jane Roe, I wrote to jane@example.com."
 
 
+def test_a_private_persons_name_is_a_name_to_the_model():
+    """The guard marks a name tied to an identifier PERSON_PRIVATE; its placeholder says only that a name was
+    there, and the same name keeps one placeholder in both kinds of finding."""
+    vault = Vault()
+    first = vault.mask(TEXT, [Finding("PERSON_PRIVATE", 0.85, 4, 12), Finding("EMAIL_ADDRESS", 1.0, 19, 35)])
+    assert first == "I'm [PERSON_1], mail [EMAIL_ADDRESS_1] or ask Jane Roe."
+    assert vault.mask("Is Jane Roe in?", [Finding("PERSON", 0.85, 3, 11)]) == "Is [PERSON_1] in?"
+    assert vault.restore("[PERSON_1]") == "Jane Roe"
+
+
 def test_a_placeholder_that_is_not_this_persons_own_is_never_shown_raw():
     # The model invents them ("I am [PERSON_2], a compassionate...", issue 22): plain words instead.
     vault = Vault()

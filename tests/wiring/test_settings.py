@@ -29,6 +29,7 @@ def test_the_process_environment_is_read_when_none_is_given(monkeypatch):
     ({"INJECTION_THRESHOLD": "1.5"}, "INJECTION_THRESHOLD must be at most 1; not '1.5'"),
     ({"GUARD_TIMEOUT_S": "0"}, "GUARD_TIMEOUT_S must be more than 0; not '0'"),
     ({"INPUT_PII": "mask"}, "INPUT_PII must be 'replace' or 'off'; not 'mask'"),
+    ({"INPUT_PII_NAMES": "some"}, "INPUT_PII_NAMES must be 'private' or 'all'; not 'some'"),
     ({"PII_ENTITY_ACTIONS": "PERSON"}, "PII_ENTITY_ACTIONS: write each entry as ENTITY=action"),
     ({"PII_ENTITY_ACTIONS": "PERSON=shred"}, "PII_ENTITY_ACTIONS must be one of allow, redact, hold; not 'shred'"),
     ({"TOXICITY_MODEL": "perspective"}, "TOXICITY_MODEL must be one of detoxify, minilm, profanity-check"),
@@ -67,3 +68,16 @@ def test_the_pii_rule_takes_the_per_entity_defaults_and_the_settings_overrides()
     assert rule.for_category("PERSON_PRIVATE")[1] is Action.HOLD
     assert rule.for_category("PHONE_NUMBER")[1] is Action.REDACT
     assert rule.for_category("SOMETHING_NEW")[1] is Action.HOLD  # types in neither table take PII_ACTION
+
+
+def test_the_input_mask_leaves_names_on_their_own_by_default_and_masks_them_all_when_asked():
+    from guardrails.input import masks
+    from guardrails.registry import spec
+    from guardrails.types import Finding
+
+    name, phone, private = (Finding(category=c, score=0.85, start=0, end=4) for c in ("PERSON", "PHONE_NUMBER", "PERSON_PRIVATE"))
+    default = spec("pii").input_mask(Settings.from_env({}))
+    assert (masks(default, name), masks(default, phone), masks(default, private)) == (False, True, True)
+    every = spec("pii").input_mask(Settings.from_env({"INPUT_PII_NAMES": "ALL"}))
+    assert (masks(every, name), masks(every, phone), masks(every, private)) == (True, True, True)
+    assert spec("pii").input_mask(Settings.from_env({"INPUT_PII": "off"})) is None
