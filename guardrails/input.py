@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from guardrails.base import Guard
+from guardrails.pii_types import DIRECT_IDENTIFIERS
 from guardrails.policy import CategoryRule, Policy, Rule
 from guardrails.types import Action, ScanContext
 from guardrails.vault import Vault
@@ -50,16 +51,10 @@ class InputChecks:
         if self.mask is not None:
             # A mask that replaces names on their own needs every name found, not only those that change a decision.
             every_name = any(rule.for_category("PERSON")[1] is not Action.ALLOW for rule in self.mask.rules.values())
-            masked = self.mask.check(text, ScanContext(every_name=every_name))
+            masked = self.mask.check(text, ScanContext(every_name=every_name, own_message=True))
             if any(r.error for r in masked.results):
                 return self._failed(verdict, masked.reasons)
-            found = []
-            for r in masked.results:
-                rule = self.mask.rules[r.guard]
-                if any(masks(rule, f) for f in r.findings):
-                    # A message with personal data in it: a name there may be whose data it is ("I'm Jane Roe,
-                    # my card is ..."), so every finding goes, names on their own included.
-                    found += [f for f in r.findings if f.score >= rule.for_category(f.category)[0]]
+            found = [f for r in masked.results for f in to_mask(self.mask.rules[r.guard], r.findings)]
             if found:
                 verdict.text = vault.mask(text, found)
                 verdict.masked = sorted({f.category for f in found})
@@ -96,6 +91,15 @@ def mask_rule(threshold: float, names: str = "private") -> Rule:
 def masks(rule: Rule, finding) -> bool:
     threshold, action = rule.for_category(finding.category)
     return finding.score >= threshold and action is not Action.ALLOW
+
+
+def to_mask(rule: Rule, findings: list) -> list:
+    """The findings of one guard's scan of a message that become placeholders under the mask's `rule`."""
+    if any(masks(rule, f) and f.category in DIRECT_IDENTIFIERS for f in findings):
+        # A message with an identifier in it: a name there may be whose it is ("I'm Jane Roe, my card is ..."),
+        # so every finding goes, names on their own included.
+        return [f for f in findings if f.score >= rule.for_category(f.category)[0]]
+    return [f for f in findings if masks(rule, f)]  # a private person's name goes alone: "Star Wars" beside it stays
 
 
 def InputGuards(injection: Guard | None, toxicity: Guard | None, pii: Guard | None, injection_threshold: float = 0.5,

@@ -25,7 +25,7 @@ from guardrails.pii_types import DEFAULT_ENTITIES, DEFAULT_ENTITY_ACTIONS, DIREC
 from guardrails.recognizers import custom_recognizers
 from guardrails.recognizers.ip import VersionAwareIpRecognizer
 from guardrails.recognizers.markdown import plain
-from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, could_be_private, is_private
+from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, could_be_private, could_give_own_name, is_private
 from guardrails.recognizers.reserved import is_example_value
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
 from guardrails.types import Finding, GuardResult
@@ -165,7 +165,8 @@ class PIIGuard(Guard):
         """Findings with offsets into `text`; `context` is a ScanContext (its .prompt is the person's message)."""
         analysed = plain(text) if self.plain_markdown else text  # same length: offsets stay valid
         results = None
-        if self.lazy_names and not getattr(context, "every_name", False):
+        own = getattr(context, "own_message", False)
+        if self.lazy_names and not getattr(context, "every_name", False) and not (own and could_give_own_name(text)):
             results = self._without_names(text, analysed)
         if results is None:
             results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
@@ -175,7 +176,7 @@ class PIIGuard(Guard):
         findings = _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
                                       for r in results], self.tie_threshold)
         if self.private_names:
-            findings = self._mark_private(text, findings, getattr(context, "prompt", "") or "")
+            findings = self._mark_private(text, findings, getattr(context, "prompt", "") or "", own)
         findings = [f for f in findings if f.category in self._reported]
         findings.sort(key=lambda f: (f.start, -f.score))
         scores: dict[str, float] = {}
@@ -203,12 +204,13 @@ class PIIGuard(Guard):
         results = self.analyzer.analyze(text=analysed, language="en", entities=self._direct, nlp_artifacts=artifacts)
         return None if results else []
 
-    def _mark_private(self, text: str, findings: list[Finding], prompt: str) -> list[Finding]:
+    def _mark_private(self, text: str, findings: list[Finding], prompt: str, own_message: bool = False) -> list[Finding]:
         identifiers = [Span(f.start, f.end) for f in findings
                        if f.category in DIRECT_IDENTIFIERS and f.score >= self.tie_threshold]
         out = []
         for f in findings:
-            if f.category == "PERSON" and is_private(text, Span(f.start, f.end), identifiers, prompt, self.tie_reach):
+            if f.category == "PERSON" and is_private(text, Span(f.start, f.end), identifiers, prompt, self.tie_reach,
+                                                     own_message):
                 f = Finding(category=PERSON_PRIVATE, score=f.score, start=f.start, end=f.end)
             out.append(f)
         return out

@@ -69,10 +69,14 @@ class ScanContext:
 
     `every_name`: the caller uses every name found, not only those that change a decision (the input
     mask replaces each one with a placeholder; `evaluate pii` scores finding them), so a PII guard that
-    looks for names only where they matter (PIIGuard(lazy_names=True)) looks for all of them."""
+    looks for names only where they matter (PIIGuard(lazy_names=True)) looks for all of them.
+
+    `own_message`: the text is the person's own message (the input mask), so a name they give as their
+    own ("I'm Maria Gonzalez") is private (rule 3 of guardrails/recognizers/private_person.py)."""
 
     prompt: str = ""
     every_name: bool = False
+    own_message: bool = False
 
 
 @dataclass

@@ -244,10 +244,11 @@ class Settings(BaseModel):
         'guards')
     input_pii_names: Annotated[Literal['private', 'all'], BeforeValidator(_lower)] = setting(
         'private',
-        "which names INPUT_PII=replace masks in a person's message: 'private' = only a name the PII guard reports as "
-        "PERSON_PRIVATE (tied to a direct identifier, or to sensitive facts about a private person), so 'Who is Larry "
-        "Page?' reaches the model as written; 'all' = every name spaCy finds (it also takes many ordinary words for "
-        "names: 'Bloody Mary', 'kobe beef', 'the Sun', capitalised German nouns). Direct identifiers are always masked",
+        "which names INPUT_PII=replace masks in a person's message: 'private' = every name in a message that carries a "
+        "direct identifier, and elsewhere only a name the PII guard reports as PERSON_PRIVATE (sensitive facts about a "
+        "private person, or the person's own name: 'I'm Maria ...'), so 'Who is Larry Page?' reaches the model as "
+        "written; 'all' = every name spaCy finds (it also takes many ordinary words for names: 'Bloody Mary', 'kobe "
+        "beef', 'the Sun', capitalised German nouns). Direct identifiers are always masked",
         'guards')
     spacy_model: str = setting(
         '',

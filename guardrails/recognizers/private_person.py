@@ -18,6 +18,11 @@ about them). A PERSON finding becomes PERSON_PRIVATE when either
 Both rules leave out a name the person used themselves (it occurs in ScanContext.prompt): telling
 someone about their own brother's illness discloses nothing to them.
 
+3. In the person's own message only (ScanContext.own_message: the input mask), a name they give as
+   their own ("I'm Maria Gonzalez", "my name is ...", "call me ..."): it is theirs, and the model and the
+   database need it no more than their phone number. A reply that says "I am Sherlock Holmes" is
+   role-play, not anyone's data, so replies never use this rule.
+
 Public figures are judged from signals in the text, not from a list: no well-kept offline list of
 public people ships on PyPI, and a list tuned to one set of replies would not reach the next.
 The price is that rule 2 wants a private cue; a sensitive fact about a bare, unknown name is shown.
@@ -138,9 +143,28 @@ def sensitive_fact(text: str, name: Span) -> bool:
     return SENSITIVE.search(sentence) is not None
 
 
+# Rule 3: the words just before a name that make it the writer's own.
+OWN_NAME_BEFORE = re.compile(r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i am|i'm|i’m|this is|call me|it's|it’s)\s+$")
+_ANY_OWN_NAME_CUE = re.compile(r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i am|i'm|i’m|this is|call me|it's|it’s)\s+[^\W\d_]")
+
+
+def given_as_own(text: str, name: Span) -> bool:
+    """Rule 3: the writer introduces the name as theirs ("Hi, I'm Maria Gonzalez")."""
+    return OWN_NAME_BEFORE.search(text[max(0, name.start - 30):name.start]) is not None
+
+
+def could_give_own_name(text: str) -> bool:
+    """Whether rule 3 could apply anywhere in `text`: a cue followed by a word. A superset, as could_be_private
+    is for rule 2 (spaCy also tags lower-case names), so the lazy scan misses no name rule 3 would mask."""
+    return _ANY_OWN_NAME_CUE.search(text) is not None
+
+
 def is_private(text: str, name: Span, identifiers: list[Span], prompt: str = "",
-               reach: int = IDENTIFIER_REACH) -> bool:
-    """Rule 1 or rule 2 of the module's docstring, for a name the person did not use themselves."""
+               reach: int = IDENTIFIER_REACH, own_message: bool = False) -> bool:
+    """Rule 1 or rule 2 of the module's docstring, for a name the person did not use themselves; and rule 3
+    where `text` is the person's own message."""
+    if own_message and given_as_own(text, name):
+        return True
     if used_by_the_person(text[name.start:name.end], prompt):
         return False
     if tied_to_identifier(text, name, identifiers, reach):

@@ -106,6 +106,26 @@ def test_on_real_replies_and_presidio_texts_the_lazy_scan_changes_no_decisive_fi
     assert skipped >= 20
 
 
+def test_in_a_persons_own_message_the_lazy_scan_finds_every_name_rule_3_makes_private(lazy_guard):
+    """Rule 3 (a name given as one's own) applies to the person's message only; the quick look before it
+    (could_give_own_name) must never skip a name it would have made private."""
+    import csv
+
+    data = require("benign_prompts_alpacaeval_dev.csv", "presidio_generated_large.json")
+    with open(data / "benign_prompts_alpacaeval_dev.csv", encoding="utf-8") as f:
+        prompts = [row["text"] for row in itertools.islice(csv.DictReader(f), 150)]
+    presidio = [row["full_text"] for row in json.loads((data / "presidio_generated_large.json").read_text())[:120]]
+    own = ["Hi, I'm Maria Gonzalez. Name three cats from cartoons.", "my name is tomasz nowak, help me with a letter",
+           "This is Anna Berg from accounting, can you draft a reply?", "Pretend I am Sherlock Holmes and solve this."]
+    private = 0
+    for text in WRITTEN + own + prompts + presidio:
+        lazy = lazy_guard.scan(text, ScanContext(own_message=True))
+        every = lazy_guard.scan(text, ScanContext(own_message=True, every_name=True))
+        assert decisive(lazy) == decisive(every), text[:200]
+        private += any(f.category == "PERSON_PRIVATE" for f in lazy.findings)
+    assert private >= 4
+
+
 def test_the_input_mask_leaves_a_name_alone_unless_the_message_carries_personal_data(lazy_guard, toxicity_guard):
     """INPUT_PII_NAMES=private (the default): "Who is Larry Page?" must reach the model as written; masking every
     name rewrote 60 of 365 ordinary prompts. A name in a message with a direct identifier may be whose data it
@@ -125,9 +145,13 @@ def test_the_input_mask_leaves_a_name_alone_unless_the_message_carries_personal_
         verdict = checks.check(with_phone, Vault())
         assert "Karen Whitfield" not in verdict.text and "07700 900461" not in verdict.text, verdict.text
         assert "[PERSON_1]" in verdict.text and "[PHONE_NUMBER_1]" in verdict.text
-    # A private person beside a sensitive fact (rule 2 of private_person.py) is masked without any identifier.
+    # A private person beside a sensitive fact (rule 2 of private_person.py) is masked without any identifier,
+    # and so is the person's own name, given as theirs (rule 3).
     secret = "My neighbour Karen Whitfield was diagnosed with cancer last month. How can I support her?"
     assert "Karen Whitfield" not in private.check(secret, Vault()).text
+    # Only that name goes: without an identifier in the message, the famous one stays as written.
+    own = "Hi, I'm Maria Gonzalez. Write me a poem in the style of Robert Frost."
+    assert private.check(own, Vault()).text == "Hi, I'm [PERSON_1]. Write me a poem in the style of Robert Frost."
 
 
 def test_the_app_looks_for_names_lazily_only_while_a_name_alone_is_allowed():

@@ -120,6 +120,29 @@ def test_identifier_tie_needs_the_same_record():
     assert not is_private(far, _span(far, "Anna Lindqvist"), [_span(far, "desk@telia.se")])
 
 
+@pytest.mark.parametrize("text, name", [
+    ("Hi, I'm Maria Gonzalez. Name three cats from cartoons.", "Maria Gonzalez"),
+    ("My name is Tomasz Nowak and I need help with a letter.", "Tomasz Nowak"),
+    ("This is Anna Berg from accounting.", "Anna Berg"),
+    ("Please, call me Omar.", "Omar"),
+])
+def test_rule_3_a_name_given_as_ones_own_is_private_in_the_persons_message_only(text, name):
+    from guardrails.recognizers.private_person import could_give_own_name
+
+    assert could_give_own_name(text)
+    assert is_private(text, _span(text, name), [], own_message=True)
+    # In a reply it is role-play or a quotation ("I am Sherlock Holmes"), nobody's data.
+    assert not is_private(text, _span(text, name), [])
+
+
+def test_rule_3_needs_the_cue_right_before_the_name():
+    from guardrails.recognizers.private_person import could_give_own_name
+
+    text = "I am a student of Tomita Seiji and I love his classes."
+    assert not is_private(text, _span(text, "Tomita Seiji"), [], own_message=True)
+    assert not could_give_own_name("Who is Larry Page? Write a poem in the style of Robert Frost.")
+
+
 @pytest.mark.parametrize("text, name, private", [
     ("My neighbour Karen Whitfield was diagnosed with HIV.", "Karen Whitfield", True),
     ("Karen Whitfield, my colleague, has a criminal record.", "Karen Whitfield", True),
