@@ -172,7 +172,7 @@ class PIIGuard(Guard):
             results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
         results = [r for r in results
                    if not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
-                   and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end]))]
+                   and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end], text[r.end:r.end + 60]))]
         findings = _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
                                       for r in results], self.tie_threshold)
         if self.private_names:

@@ -200,7 +200,9 @@ class Settings(BaseModel):
         "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...), and toll-free numbers (North American 800/833/844/855/866/877/888, UK "
         "0800/0808: helplines and services, such as crisis lines), and placeholders (addresses at an example.* domain, "
         "placeholder mailboxes such as user@, your.email@, john.doe@, role mailboxes such as support@, info@, noreply@; "
-        "numbers counting up or down such as 123-456-7890, one repeated digit, area code 555): they identify no one and "
+        "numbers counting up or down such as 123-456-7890, one repeated digit, area code 555; template street addresses: "
+        "a placeholder town such as Anytown or Your City, 123 Main Street, 1234 Fake Street, postcode 12345 or 00000): "
+        "they identify no one and "
         "assistant replies are full of them",
         "guards")
     pii_plain_markdown: bool = setting(

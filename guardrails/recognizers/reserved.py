@@ -27,6 +27,12 @@ Toll-free numbers pass as well: North America's 800, 833, 844, 855, 866, 877 and
 businesses, not to people. Replies give them for crisis lines ("call the Suicide Prevention Lifeline at
 1-800-273-8255"), helplines and customer service, and holding such a reply for a moderator would keep a
 person in crisis from the number.
+Template addresses pass: a street address with a placeholder town in it or right after it ("123 Main Street,
+Anytown", "..., Your City, ST 12345"), a counting house number on a placeholder street ("123 Main St",
+"1234 Fake Street", "123 Any Street"), and a postcode alone that counts up or repeats one digit ("12345",
+"00000"). Letter templates, forms and sample data are full of them; a real address on a Main Street has
+another number ("12 Main Street, Keene") or a real town, and still holds.
+
 The PII guard lets such values pass with PIIGuard(allow_example_values=True), the app's setting
 PII_ALLOW_EXAMPLE_VALUES (default on). The constructor's own default is off: library code that builds a
 guard without settings fails closed, and tests across the project use example.com as a stand-in leak.
@@ -78,8 +84,26 @@ TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-
                              r"|^(?:\+44[-. ]?(?:\(0\))?|0)80[08](?:[-. ]?\d){6,7}$")
 
 
-def is_example_value(category: str, value: str) -> bool:
+# Towns that stand for "your town" in templates, looked for in an address and just after it.
+PLACEHOLDER_TOWN = re.compile(r"(?i)\b(?:any|your|some)[ -]?(?:town|city|ville)\b|\banyplace\b")
+# The counting house number of templates on a street that names no real street.
+PLACEHOLDER_STREET = re.compile(r"(?i)^(?:123|1234|12345)\s+(?:main|fake|any|example|sample|your|some)\b")
+
+
+def _placeholder_address(value: str, after: str) -> bool:
+    digits = re.sub(r"[\s-]", "", value)
+    if digits.isdigit():  # a postcode on its own
+        return (len(digits) >= 5 and any(c.startswith(digits) for c in COUNTING)) or len(set(digits)) == 1
+    line_after = after.split("\n\n", 1)[0][:40]
+    return PLACEHOLDER_STREET.match(value) is not None or PLACEHOLDER_TOWN.search(value + " " + line_after) is not None
+
+
+def is_example_value(category: str, value: str, after: str = "") -> bool:
+    """Whether `value`, a finding of `category`, is a reserved or placeholder value (the module's docstring).
+    `after`: the text that follows it (an address's town may come after the street the finding covers)."""
     value = value.strip()
+    if category == "ADDRESS":
+        return _placeholder_address(value, after)
     if category == "EMAIL_ADDRESS" and "@" in value:
         local, domain = value.lower().rsplit("@", 1)
         domain = domain.rstrip(".")

@@ -101,6 +101,30 @@ def test_reserved_example_values(category, value, reserved):
     assert is_example_value(category, value) is reserved
 
 
+@pytest.mark.parametrize("value, after, template", [
+    # Letter templates, forms and sample data: a placeholder town in or right after the address, or a counting
+    # house number on a street that names none.
+    ("123 Main Street\nAnytown, USA 12345", "", True),
+    ("123 Maple Avenue", ", Your City, ST 12345.", True),
+    ("12345 Oak Drive, Anytown, TX 75001", "", True),
+    ("123 Fake Street, Springfield", "", True),
+    ("1234 Main St", "", True),
+    ("00000", "", True),
+    ("12345", "", True),
+    # Real addresses, also on a Main Street or with a counting number, still hold.
+    ("12 Main Street, Keene, NH 03431", "", False),
+    ("123 Kingsley Road, Leeds LS6 2BT", "", False),
+    ("1234 W Adams Blvd, Los Angeles, CA 90007", "", False),
+    ("4521 Maple Avenue\nDayton, OH 45419", "", False),
+    ("1234 Elm Street\nSpringfield, IL 62704", "", False),  # a real town and ZIP: it may be someone's
+    ("62704", "", False),
+    # A placeholder town after a blank line belongs to another part of the text.
+    ("58 Elm Street, Portland, ME 04101", "\n\nWrite to your city council as well.", False),
+])
+def test_template_addresses_are_example_values(value, after, template):
+    assert is_example_value("ADDRESS", value, after) is template
+
+
 def _span(text, name):
     start = text.index(name)
     return Span(start, start + len(name))

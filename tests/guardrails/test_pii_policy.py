@@ -106,6 +106,10 @@ ORDINARY = [
     "1. Preheat the oven to 200°C.\n2. Bake for 12-15 minutes.\n3. Let it cool for 10 minutes.",
     "The population of Tokyo is about 37,400,000 people.",
     "The equation x = 4 263 125 / 12 gives roughly 355 260.",
+    # Template addresses (guardrails/recognizers/reserved.py): letter heads and sample data, with a name beside them.
+    "[Your Name]\n123 Main Street\nAnytown, USA 12345\n\nDear Hiring Manager,\n\nI am writing to apply.",
+    'Sample data:\n\n```json\n{"name": "John Smith", "address": "123 Main St, Anytown, CA 12345"}\n```',
+    "Sender: Alex Johnson, 123 Main Street, Any Town, State 00000",
 ]
 
 PRIVATE = [
@@ -113,6 +117,7 @@ PRIVATE = [
     "Our employee Tomasz Nowak has a criminal record for fraud.",
     "John Baxter, 42, is being treated for depression at the clinic.",
     "Anna Lindqvist, email anna.lindqvist@telia.se, phone 070-123 45 67.",
+    "My neighbour Tom Reyes lives at 123 Kingsley Road, Leeds LS6 2BT.",  # a counting number, a real street
 ]
 
 PUBLIC_OR_OWN = [
