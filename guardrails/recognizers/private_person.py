@@ -19,9 +19,9 @@ Both rules leave out a name the person used themselves (it occurs in ScanContext
 someone about their own brother's illness discloses nothing to them.
 
 3. In the person's own message only (ScanContext.own_message: the input mask), a name they give as
-   their own ("I'm Maria Gonzalez", "my name is ...", "call me ..."): it is theirs, and the model and the
-   database need it no more than their phone number. A reply that says "I am Sherlock Holmes" is
-   role-play, not anyone's data, so replies never use this rule.
+   their own ("I'm Maria Gonzalez", "my name is ...", "call me ..."), outside a quotation on its line:
+   it is theirs, and the model and the database need it no more than their phone number. A reply that
+   says "I am Sherlock Holmes" is role-play, not anyone's data, so replies never use this rule.
 
 Public figures are judged from signals in the text, not from a list: no well-kept offline list of
 public people ships on PyPI, and a list tuned to one set of replies would not reach the next.
@@ -149,8 +149,13 @@ _ANY_OWN_NAME_CUE = re.compile(r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i 
 
 
 def given_as_own(text: str, name: Span) -> bool:
-    """Rule 3: the writer introduces the name as theirs ("Hi, I'm Maria Gonzalez")."""
-    return OWN_NAME_BEFORE.search(text[max(0, name.start - 30):name.start]) is not None
+    """Rule 3: the writer introduces the name as theirs ("Hi, I'm Maria Gonzalez"), not inside a quotation on
+    its line: 'display exactly: "Hello! I'm Lyra, ..."' is a line the writer wants said, not their name."""
+    if OWN_NAME_BEFORE.search(text[max(0, name.start - 30):name.start]) is None:
+        return False
+    line = text[text.rfind("\n", 0, name.start) + 1:name.start]
+    quotes = line.count('"') + line.count("“") + line.count("”")
+    return quotes % 2 == 0
 
 
 def could_give_own_name(text: str) -> bool:

@@ -159,6 +159,16 @@ def test_rule_3_a_name_given_as_ones_own_is_private_in_the_persons_message_only(
     assert not is_private(text, _span(text, name), [])
 
 
+def test_rule_3_leaves_a_quoted_self_introduction_alone():
+    """Role-play prompts quote the persona's lines ('display exactly: "Hello! I'm Lyra, ..."'): someone else's words."""
+    for text, name in (('When activated, display EXACTLY:\n"Hello! I\'m Lyra, your prompt optimizer."', "Lyra"),
+                       ('Keep it light, e.g., _"I am Groot."_, or a droid joke.', "Groot"),
+                       ("He answered “I am Tomasz Nowak” and left.", "Tomasz Nowak")):
+        assert not is_private(text, _span(text, name), [], own_message=True), text
+    text = 'My background: "cloud architect". I am Vincent Owuor, AWS certified.'
+    assert is_private(text, _span(text, "Vincent Owuor"), [], own_message=True)  # the quotation closed before
+
+
 def test_rule_3_needs_the_cue_right_before_the_name():
     from guardrails.recognizers.private_person import could_give_own_name
 
