@@ -41,6 +41,9 @@ class InputChecks:
         whose spans become placeholders (the PII guard), or None to pass personal data through; a
         finding is masked at its category's threshold unless its category's action is `allow`."""
         self.screen, self.refusals, self.mask = screen, refusals, mask
+        # A mask that replaces names on their own needs every name found, not only those that change a decision.
+        self.every_name = mask is not None and any(
+            rule.for_category("PERSON")[1] is not Action.ALLOW for rule in mask.rules.values())
 
     @property
     def guard_names(self) -> list[str]:
@@ -49,9 +52,7 @@ class InputChecks:
     def check(self, text: str, vault: Vault) -> InputVerdict:
         verdict = InputVerdict(text=text)
         if self.mask is not None:
-            # A mask that replaces names on their own needs every name found, not only those that change a decision.
-            every_name = any(rule.for_category("PERSON")[1] is not Action.ALLOW for rule in self.mask.rules.values())
-            masked = self.mask.check(text, ScanContext(every_name=every_name, own_message=True))
+            masked = self.mask.check(text, ScanContext(every_name=self.every_name, own_message=True))
             if any(r.error for r in masked.results):
                 return self._failed(verdict, masked.reasons)
             found = [f for r in masked.results for f in to_mask(self.mask.rules[r.guard], r.findings)]

@@ -144,8 +144,9 @@ def sensitive_fact(text: str, name: Span) -> bool:
 
 
 # Rule 3: the words just before a name that make it the writer's own.
-OWN_NAME_BEFORE = re.compile(r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i am|i'm|i’m|this is|call me|it's|it’s)\s+$")
-_ANY_OWN_NAME_CUE = re.compile(r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i am|i'm|i’m|this is|call me|it's|it’s)\s+[^\W\d_]")
+_OWN_NAME_CUE = r"(?i)\b(?:my (?:full |real )?name(?: is|'s|:)|i am|i'm|i’m|this is|call me|it's|it’s)\s+"
+OWN_NAME_BEFORE = re.compile(_OWN_NAME_CUE + "$")
+_ANY_OWN_NAME_CUE = re.compile(_OWN_NAME_CUE + r"[^\W\d_]")  # the cue anywhere, before any word
 
 
 def given_as_own(text: str, name: Span) -> bool:
