@@ -196,8 +196,25 @@ def load_evaluation(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
     return sets
 
 
-def cache_lower_layers(net, tokenizer, rows, args):
-    """Run the frozen lower layers once; training then needs only the top layers (about 3x faster on CPU)."""
+def anchored_targets(net, tokenizer, rows, keep: tuple[str, ...], args) -> list[float | None]:
+    """The --init model's own scores as the targets of every row whose source does not start with one of
+    `keep` (None for those: they keep their labels).
+
+    Learning without forgetting (Li and Hoiem 2016): a short run from an earlier model that trains on a few
+    new rows with hard labels and on everything else with the earlier model's scores changes the model where
+    the new rows say so and keeps its scale elsewhere. With hard labels everywhere a short run from v21 moved
+    every score down (v24: recall fell on every test set; toxicity-replies.md)."""
+    todo = [i for i, (_, _, source) in enumerate(rows) if not source.startswith(keep)]
+    scores = predict(net, tokenizer, [rows[i][0] for i in todo], max_length=args.max_length)
+    targets: list[float | None] = [None] * len(rows)
+    for i, p in zip(todo, scores):
+        targets[i] = float(p)
+    return targets
+
+
+def cache_lower_layers(net, tokenizer, rows, args, targets=None):
+    """Run the frozen lower layers once; training then needs only the top layers (about 3x faster on CPU).
+    `targets`: a soft target per row (anchored_targets), or None where the row keeps its label."""
     layers = net.encoder.encoder.layer
     frozen = len(layers) - args.trainable_layers
     order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))  # similar lengths share a batch: less padding
@@ -211,8 +228,10 @@ def cache_lower_layers(net, tokenizer, rows, args):
                 enc = tokenizer([rows[i][0] for i in idx], padding=True, truncation=True,
                                 max_length=args.max_length, return_tensors="pt")
                 hidden = net.encoder(**enc).last_hidden_state
-                labels = torch.tensor([float(rows[i][1]) for i in idx])
-                batches.append((hidden.to(torch.float16), enc["attention_mask"], labels))
+                soft = [None if targets is None else targets[i] for i in idx]
+                labels = torch.tensor([float(rows[i][1]) if t is None else t for i, t in zip(idx, soft)])
+                anchored = torch.tensor([t is not None for t in soft])
+                batches.append((hidden.to(torch.float16), enc["attention_mask"], labels, anchored))
     finally:
         net.encoder.encoder.layer = layers
     return batches
@@ -229,7 +248,9 @@ def train_top_layers(net, batches, positive_share: float, args) -> None:
     optimiser = torch.optim.AdamW([{"params": head_params, "lr": lrs[0]}, {"params": layer_params, "lr": lrs[1]}], weight_decay=0.01)
     steps = int(len(batches) * args.epochs)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lrs, total_steps=steps, pct_start=0.1)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - positive_share) / positive_share))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - positive_share) / positive_share), reduction="none")
+    # An anchored row's target is a score, kept as it is: no class weight (with one the best fit is not the score).
+    anchor_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
     rng = random.Random(args.seed)
     schedule = []
     while len(schedule) < steps:
@@ -239,7 +260,7 @@ def train_top_layers(net, batches, positive_share: float, args) -> None:
     net.train()
     started = time.time()
     for step, b in enumerate(schedule[:steps]):
-        hidden, mask, labels = batches[b]
+        hidden, mask, labels, anchored = batches[b]
         h = hidden.float()
         mask4d = create_bidirectional_mask(config=net.encoder.config, inputs_embeds=h, attention_mask=mask)
         for layer in top:
@@ -247,7 +268,7 @@ def train_top_layers(net, batches, positive_share: float, args) -> None:
             h = h[0] if isinstance(h, tuple) else h
         m = mask.unsqueeze(-1).to(h.dtype)
         logits = net.head(net.dropout((h * m).sum(1) / m.sum(1).clamp(min=1e-9))).squeeze(-1)
-        loss = loss_fn(logits, labels)
+        loss = torch.where(anchored, anchor_fn(logits, labels), loss_fn(logits, labels)).mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(head_params + layer_params, 1.0)
         optimiser.step()
@@ -351,6 +372,10 @@ def main() -> None:
                    "--assistant-templates or --assistant-replies, and --max-length 128 to read the 400-character pieces whole")
     p.add_argument("--exhortations", action="store_true", help="add slogans, toasts and verses (\"let's make the world a "
                    "better place\", \"respect women\") beside hate in the same register (EXHORTATION_CONTRAST)")
+    p.add_argument("--anchor", help="with --init: every row whose source does not start with one of these "
+                   "comma-separated prefixes (e.g. exhortation_contrast,assistant_) is trained on the --init model's own "
+                   "score instead of its label (learning without forgetting: the short run changes the model only where "
+                   "those rows say so)")
     p.add_argument("--skip-eval", action="store_true", help="write no figures (an ingredient averaged and evaluated later)")
     p.add_argument("--version", default="v2", help="the version recorded in meta.json and in every verdict's model name")
     args = p.parse_args()
@@ -373,7 +398,14 @@ def main() -> None:
     if args.init:
         init_weights(net, Path(args.init), args)
     started = time.time()
-    batches = cache_lower_layers(net, tokenizer, rows, args)
+    targets = None
+    if args.anchor:
+        if not args.init:
+            p.error("--anchor needs --init: the scores it keeps are the earlier model's")
+        targets = anchored_targets(net, tokenizer, rows, tuple(args.anchor.split(",")), args)
+        print(f"anchored {sum(t is not None for t in targets)} rows to {args.init}'s scores in "
+              f"{time.time() - started:.0f}s", flush=True)
+    batches = cache_lower_layers(net, tokenizer, rows, args, targets)
     print(f"cached the frozen layers' output for {len(batches)} batches in {time.time() - started:.0f}s", flush=True)
     train_top_layers(net, batches, n_pos / len(rows), args)
     train_seconds = time.time() - started
