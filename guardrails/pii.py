@@ -24,7 +24,7 @@ from guardrails.context import WordOrLemmaContextEnhancer
 from guardrails.pii_types import DEFAULT_ENTITIES, DEFAULT_ENTITY_ACTIONS, DIRECT_IDENTIFIERS, PERSON_PRIVATE
 from guardrails.recognizers import custom_recognizers
 from guardrails.recognizers.ip import VersionAwareIpRecognizer
-from guardrails.recognizers.markdown import plain
+from guardrails.recognizers.markdown import plain, within_one_line
 from guardrails.recognizers.private_person import IDENTIFIER_REACH, Span, could_be_private, could_give_own_name, is_private
 from guardrails.recognizers.reserved import is_example_value
 from guardrails.spacy_speed import check_matmul, use_lookup_attribute_ruler, use_matmul
@@ -170,8 +170,12 @@ class PIIGuard(Guard):
             results = self._without_names(text, analysed)
         if results is None:
             results = self.analyzer.analyze(text=analysed, language="en", entities=self._presidio_entities)
+        for r in results:
+            if r.entity_type == "PERSON":
+                r.start, r.end = within_one_line(analysed, r.start, r.end)
         results = [r for r in results
-                   if not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
+                   if r.end > r.start
+                   and not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))
                    and not (self.allow_example_values and is_example_value(r.entity_type, text[r.start:r.end], text[r.end:r.end + 60]))]
         findings = _without_overlaps([Finding(category=r.entity_type, score=float(r.score), start=r.start, end=r.end)
                                       for r in results], self.tie_threshold)

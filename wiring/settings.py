@@ -195,7 +195,7 @@ class Settings(BaseModel):
                                  "guards", ge=0)
     pii_allow_example_values: bool = setting(
         True, "let values reserved for examples and documentation pass (example.com/.org/.net and .test addresses, "
-        "555-0100 to 555-0199 numbers, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
+        "North American 555 numbers, payment processors' test cards, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
         "no one (not globally reachable: private networks, loopback, 0.0.0.0, link-local; multicast; the public DNS "
         "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...), and toll-free numbers (North American 800/833/844/855/866/877/888, UK "
         "0800/0808: helplines and services, such as crisis lines), and placeholders (addresses at an example.* domain, "

@@ -39,3 +39,25 @@ def plain(text: str) -> str:
     out = _CODE_AND_PIPES.sub(_blank, out)
     assert len(out) == len(text)
     return out
+
+
+def within_one_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of text[start:end] on one line: a name never runs over a line break.
+
+    spaCy joins a name to the first word of the next line ("Sarah Johnson\\nMarketing Manager",
+    "**Name:** Jane Doe\\n**Email:** ...": "Jane Doe\\n  Email"), so the span would mask a heading or a
+    label. The line with the most letters is kept, its edges trimmed of spaces and markup."""
+    if "\n" not in text[start:end]:
+        return start, end
+    best, pos = (start, start), start
+    for line in text[start:end].split("\n"):
+        a, b = pos, pos + len(line)
+        pos = b + 1
+        if sum(c.isalpha() for c in line) > sum(c.isalpha() for c in text[best[0]:best[1]]):
+            best = (a, b)
+    a, b = best
+    while a < b and not text[a].isalnum():
+        a += 1
+    while b > a and not text[b - 1].isalnum():
+        b -= 1
+    return a, b

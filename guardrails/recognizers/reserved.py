@@ -19,8 +19,14 @@ mailbox (support@, info@, sales@, contact@, noreply@: RFC 2142's list and the co
 person: code that validates addresses, letter templates and contact pages are full of them. A phone number
 whose digits count up or down (123-456-7890, +1 123 456 7890), a number of one repeated digit
 (555-555-5555, 000-000-0000) is no one's, and no region has the area code 555 ((555) 123-4567,
-fiction's usual number). Other lines of the 555 exchange (212-555-2981) are still held: only 555-0100
-to 555-0199 are reserved.
+fiction's usual number). No person has a number in the 555 exchange either ("555-1234", "212-555-2981"): it
+only ever carried directory assistance (555-1212) and, from 1994, information services, and since September
+2016 every 555 line but 555-1212 and 555-4334 is back in the numbering administrator's inventory
+(Wikipedia, "555 (telephone number)"); 555-0100 to 555-0199 are kept for fiction. Only numbers written in
+the North American plan's shape count: 555 numbers elsewhere (Australia, Europe) belong to people.
+
+The card numbers that payment processors publish for testing (Stripe's 4242 4242 4242 4242, Braintree's
+and PayPal's 4111 1111 1111 1111, ...) pass: replies about payment code quote them, and no bank issues them.
 
 Toll-free numbers pass as well: North America's 800, 833, 844, 855, 866, 877 and 888 numbers and the UK's
 0800/0808 freephone numbers are paid for by the organisation called, so they belong to services and
@@ -53,8 +59,9 @@ PUBLIC_RESOLVERS = frozenset(ipaddress.ip_address(a) for a in (
     "1.1.1.1", "1.0.0.1", "2606:4700:4700::1111", "2606:4700:4700::1001",
     "9.9.9.9", "149.112.112.112", "2620:fe::fe", "2620:fe::9",
     "208.67.222.222", "208.67.220.220"))
-# 555-01xx, with or without an area code and country code before it, in any separators.
-FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?01\d\d$")
+# The 555 exchange (555-01xx for fiction, the rest never a subscriber's), with or without an area code
+# and country code before it, in any separators.
+FICTIONAL_PHONE = re.compile(r"^(?:\+?1[-. ]?)?(?:\(?\d{3}\)?[-. ]?)?555[-. ]?\d{4}$")
 # 555 as the area code, which no region has: "(555) 123-4567" is fiction's usual number.
 NO_SUCH_AREA = re.compile(r"^(?:\+?1[-. ]?)?\(?555\)?[-. ]?\d{3}[-. ]?\d{4}$")
 # Digits counted up or down: the "123-456-7890" of every form and template.
@@ -79,6 +86,14 @@ ROLE_MAILBOXES = frozenset({
     "customerservice", "customer.service", "customercare", "feedback", "privacy", "legal", "orders",
     "bookings", "reservations", "reception", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
     "newsletter", "dpo", "compliance", "partners", "events",
+})
+# Published test card numbers: Stripe's testing page, Braintree's and PayPal's sandbox docs.
+TEST_CARDS = frozenset({
+    "4242424242424242", "4000056655665556", "5555555555554444", "2223003122003222", "5200828282828210",
+    "5105105105105100", "378282246310005", "371449635398431", "6011111111111117", "6011000990139424",
+    "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005", "4111111111111111",
+    "4012888888881881", "4222222222222", "4005519200000004", "4009348888881881", "4012000033330026",
+    "4012000077777777", "4217651111111119", "4500600000000061", "3530111333300000", "5431111111111111",
 })
 TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}$"
                              r"|^(?:\+44[-. ]?(?:\(0\))?|0)80[08](?:[-. ]?\d){6,7}$")
@@ -119,6 +134,8 @@ def is_example_value(category: str, value: str, after: str = "") -> bool:
             return False
         return (any(address in net for net in DOCUMENTATION_NETWORKS if net.version == address.version)
                 or not address.is_global or address.is_multicast or address in PUBLIC_RESOLVERS)
+    if category == "CREDIT_CARD":
+        return re.sub(r"[\s-]", "", value) in TEST_CARDS
     if category == "PHONE_NUMBER":
         digits = re.sub(r"\D", "", value)
         national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits

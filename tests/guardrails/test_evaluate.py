@@ -154,11 +154,11 @@ def write_shaped_files(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
     jsonl = tmp_path / "pii.jsonl"
     jsonl.write_text(json.dumps({"full_text": "Mail anna.lee@mailbox.org now.", "spans": [
         {"entity_type": "email", "start_position": 5, "end_position": 25}]}) + "\n")
-    text = "Hi, I am Marisol Quintero, call me on 415-555-2671."
+    text = "Hi, I am Marisol Quintero, call me on 415-556-2671."
     ai4 = tmp_path / "ai4privacy.jsonl"
     ai4.write_text(json.dumps({"source_text": text, "privacy_mask": json.dumps([
         {"label": "FIRSTNAME", "start": 9, "end": 16, "value": "Marisol"},
-        {"label": "TELEPHONENUM", "start": 38, "end": 50, "value": "415-555-2671"}])}) + "\n")
+        {"label": "TELEPHONENUM", "start": 38, "end": 50, "value": "415-556-2671"}])}) + "\n")
     return tsv, latin, jsonl, ai4
 
 

@@ -47,7 +47,7 @@ DIRECT = [
     "my card 5412750012345678 was declined twice today",
     "The charge on card number 6011-0009-9013-9425 is wrong.",
     "Please refund to my visa ending 4929 8811 0034 5516.",
-    "Credit card: 3714 496353 98431, expiry 09/28",
+    "Credit card: 3778 778932 87926, expiry 09/28",  # not a processor's published test card: those pass
     "I paid with my debit card 4000 1234 5678 9010 yesterday.",
     # phones, European and other formats
     "call me on 01.84.17.61.18 after lunch",
@@ -57,7 +57,7 @@ DIRECT = [
     "Whatsapp me: +33 6 12 34 56 78",
     "Phone him on 020 7946 0321.",
     "Her number is 0049 30 12345678.",
-    "Text me at 347.555.2981 tonight.",
+    "Text me at 347.556.2981 tonight.",  # a 555 line would pass: no subscriber has one
     "my phone number is 0412 345 678",
     "Call 089/12 34 56 78 for the office in Munich.",
     # e-mail

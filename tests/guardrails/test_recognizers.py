@@ -294,6 +294,17 @@ def test_military_postcodes_are_addresses(pii_guard, text):
     assert found(pii_guard, text, "ADDRESS")
 
 
+def test_four_part_numbers_that_count_on_are_an_outline_not_ip_addresses(pii_guard):
+    outline = "1.1.1 Scope\n1.1.1.1 In scope: billing\n1.1.1.2 Out of scope: payroll\n2. Requirements"
+    assert found(pii_guard, outline, "IP_ADDRESS") == []
+    changelog = "- 2.3.1.4: fixed crash on start\n- 2.3.1.5: faster search"
+    assert found(pii_guard, changelog, "IP_ADDRESS") == []
+    # Not a run: a step of more than one, or another first three parts.
+    two = "Logins came from 81.2.69.142 and from 81.2.69.160."
+    assert found(pii_guard, two, "IP_ADDRESS") == ["81.2.69.142", "81.2.69.160"]
+    assert found(pii_guard, "From 81.2.69.142, then 81.2.70.143.", "IP_ADDRESS") == ["81.2.69.142", "81.2.70.143"]
+
+
 def test_a_cidr_network_block_is_not_an_ip_address(pii_guard):
     assert found(pii_guard, "Give the VPC 10.0.0.0/16 and open 0.0.0.0/0 on 443.", "IP_ADDRESS") == []
 
