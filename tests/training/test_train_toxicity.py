@@ -88,3 +88,32 @@ def test_diluted_rows_set_one_short_sentence_inside_calm_reply_text_with_a_harml
     assert any(t.startswith(("You are a worthless", "I hope you")) for t in toxic)
     assert any(t.endswith(("idiot.", "hurt.")) for t in toxic)
     assert diluted_rows(calm, 10, random.Random(0)) == []  # no short sentences to set: nothing made up
+
+
+def test_anchor_trains_every_other_row_on_the_earlier_models_score_not_its_label():
+    """Learning without forgetting: an anchored row asks the net to stay as it was. A harmless question given a
+    wrong label (1) is pulled up when trained on its label, and stays where v21 had it when anchored; the new
+    rows (exhortation_*) keep their labels either way."""
+    from guardrails.toxicity_minilm import WEIGHTS_DIR, build_net
+    from training.train_toxicity import anchored_targets, cache_lower_layers, predict, train_top_layers
+
+    rows = [("What time does the bank open on Saturday?", 1, "clinc150"),
+            ("Let's make the world a better place together.", 0, "exhortation_contrast")] * 8
+    args = Namespace(max_length=64, batch_size=8, trainable_layers=6, layers=6, epochs=3.0, lr_scale=5.0, seed=0)
+
+    def trained(anchor: bool) -> tuple[float, float]:
+        torch.manual_seed(0)
+        net, tokenizer = build_net(6, layers=6)
+        init_weights(net, WEIGHTS_DIR, args)
+        before = float(predict(net, tokenizer, [rows[0][0]], max_length=64)[0])
+        targets = anchored_targets(net, tokenizer, rows, ("exhortation_",), args) if anchor else None
+        if anchor:
+            assert [i for i, t in enumerate(targets) if t is None] == list(range(1, len(rows), 2))
+            assert targets[0] == pytest.approx(before, abs=1e-4)
+        train_top_layers(net, cache_lower_layers(net, tokenizer, rows, args, targets), 0.5, args)
+        return before, float(predict(net, tokenizer, [rows[0][0]], max_length=64)[0])
+
+    before, on_label = trained(anchor=False)
+    _, anchored = trained(anchor=True)
+    assert before < 0.1
+    assert on_label > 0.5 > anchored
