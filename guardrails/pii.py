@@ -173,6 +173,8 @@ class PIIGuard(Guard):
         for r in results:
             if r.entity_type == "PERSON":
                 r.start, r.end = within_one_line(analysed, r.start, r.end)
+            elif r.entity_type == "EMAIL_ADDRESS" and "=" in (local := text[r.start:r.end].split("@", 1)[0]):
+                r.start += local.rindex("=") + 1  # a setting in code or config: SMTP_FROM=noreply@...
         results = [r for r in results
                    if r.end > r.start
                    and not (r.entity_type == "PERSON" and (is_unit(analysed, r.start, r.end) or self._spacy_common_word(analysed, r)))

@@ -195,11 +195,14 @@ class Settings(BaseModel):
                                  "guards", ge=0)
     pii_allow_example_values: bool = setting(
         True, "let values reserved for examples and documentation pass (example.com/.org/.net and .test addresses, "
-        "North American 555 numbers, payment processors' test cards, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
+        "North American 555 numbers, payment processors' test cards, the SSA's advertising SSNs 987-65-4320 to 4329, "
+        "textbook example IBANs, Ofcom's drama numbers such as 020 7946 0xxx and 07700 900xxx, "
+        "192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32), and IP addresses of "
         "no one (not globally reachable: private networks, loopback, 0.0.0.0, link-local; multicast; the public DNS "
         "resolvers 8.8.8.8, 1.1.1.1, 9.9.9.9 ...), and toll-free numbers (North American 800/833/844/855/866/877/888, UK "
         "0800/0808: helplines and services, such as crisis lines), and placeholders (addresses at an example.* domain, "
-        "placeholder mailboxes such as user@, your.email@, john.doe@, role mailboxes such as support@, info@, noreply@; "
+        "placeholder mailboxes such as user@, your.email@, john.doe@, role mailboxes such as support@, info@, noreply@, "
+        "domains named for 'your company' such as yourcompany.com; "
         "numbers counting up or down such as 123-456-7890, one repeated digit, area code 555; template street addresses: "
         "a placeholder town such as Anytown or Your City, 123 Main Street, 1234 Fake Street, postcode 12345 or 00000): "
         "they identify no one and "

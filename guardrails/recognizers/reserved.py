@@ -25,8 +25,15 @@ only ever carried directory assistance (555-1212) and, from 1994, information se
 (Wikipedia, "555 (telephone number)"); 555-0100 to 555-0199 are kept for fiction. Only numbers written in
 the North American plan's shape count: 555 numbers elsewhere (Australia, Europe) belong to people.
 
-The card numbers that payment processors publish for testing (Stripe's 4242 4242 4242 4242, Braintree's
-and PayPal's 4111 1111 1111 1111, ...) pass: replies about payment code quote them, and no bank issues them.
+The card numbers that payment processors publish for testing (Stripe's 4242 4242 4242 4242 and its decline
+cards such as 4000 0000 0000 0002, Braintree's and PayPal's 4111 1111 1111 1111, ...) pass: replies about
+payment code quote them, and no bank issues them. So do the other numbers set aside for examples: the Social
+Security numbers 987-65-4320 to 987-65-4329, which the SSA keeps for advertising; the example IBANs of the
+IBAN registry and of every textbook (DE89 3704 0044 0532 0130 00, GB82 WEST 1234 5698 7654 32, ...); and the
+UK numbers Ofcom keeps for TV and radio drama (020 7946 0000 to 0999, 07700 900000 to 900999, the 496 0xxx
+lines of the big cities, 01632 960xxx), the UK's 555. Mailboxes at a domain named for "your company" (your
+domain, company, website, app: noreply@yourapp.com) are placeholders too; a real business named "your"
+something (yourfitness.ie) is not in that list and still counts.
 
 Toll-free numbers pass as well: North America's 800, 833, 844, 855, 866, 877 and 888 numbers and the UK's
 0800/0808 freephone numbers are paid for by the organisation called, so they belong to services and
@@ -95,6 +102,29 @@ TEST_CARDS = frozenset({
     "4012888888881881", "4222222222222", "4005519200000004", "4009348888881881", "4012000033330026",
     "4012000077777777", "4217651111111119", "4500600000000061", "3530111333300000", "5431111111111111",
 })
+TEST_CARDS |= {  # Stripe's cards that test declines and 3-D Secure
+    "4000000000000002", "4000000000009995", "4000000000000069", "4000000000000127", "4000000000000119",
+    "4000000000000077", "4000000000000341", "4000002500003155", "4000002760003184", "4000000000003220",
+}
+# The SSA keeps 987-65-4320 to 987-65-4329 for advertisements.
+ADVERTISING_SSN = re.compile(r"^987[- ]?65[- ]?432\d$")
+# Example IBANs of the IBAN registry and the textbooks (Wikipedia, bank documentation).
+EXAMPLE_IBANS = frozenset({
+    "DE89370400440532013000", "GB82WEST12345698765432", "GB29NWBK60161331926819", "FR1420041010050500013M02606",
+    "NL91ABNA0417164300", "BE68539007547034", "CH9300762011623852957", "ES9121000418450200051332",
+    "IT60X0542811101000000123456", "AT611904300234573201",
+})
+# Ofcom's numbers for TV and radio drama, as national digits (a leading 0, +44 taken off): the number's start
+# and how many digits follow it.
+DRAMA_NUMBERS = tuple((start, 10 + 1 - len(start)) for start in (
+    "02079460", "07700900", "01632960", "01134960", "01144960", "01154960", "01164960", "01174960", "01184960",
+    "01214960", "01314960", "01414960", "01514960", "01614960", "01914980", "02920180", "02896496", "08081570",
+    "09098790", "03069990"))
+# Domain names that stand for "your organisation" in templates.
+PLACEHOLDER_DOMAIN_LABELS = frozenset(f"your{w}" for w in (
+    "domain", "company", "companyname", "website", "site", "app", "business", "name", "email", "org",
+    "organization", "organisation", "store", "shop", "brand", "startup", "school", "team", "service", "server",
+    "host", "project", "product", "blog", "agency", "firm", "mail", "mailserver", "provider", "isp"))
 TOLL_FREE_PHONE = re.compile(r"^(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}$"
                              r"|^(?:\+44[-. ]?(?:\(0\))?|0)80[08](?:[-. ]?\d){6,7}$")
 
@@ -126,6 +156,7 @@ def is_example_value(category: str, value: str, after: str = "") -> bool:
         return (domain in EXAMPLE_DOMAINS or any(domain.endswith("." + d) for d in EXAMPLE_DOMAINS)
                 or domain.rsplit(".", 1)[-1] in RESERVED_TLDS
                 or any(label in EXAMPLE_LABELS for label in domain.split(".")[:-1])
+                or domain.split(".")[0] in PLACEHOLDER_DOMAIN_LABELS
                 or local in PLACEHOLDER_MAILBOXES or local in ROLE_MAILBOXES)
     if category == "IP_ADDRESS":
         try:
@@ -136,9 +167,16 @@ def is_example_value(category: str, value: str, after: str = "") -> bool:
                 or not address.is_global or address.is_multicast or address in PUBLIC_RESOLVERS)
     if category == "CREDIT_CARD":
         return re.sub(r"[\s-]", "", value) in TEST_CARDS
+    if category == "US_SSN":
+        return ADVERTISING_SSN.match(value) is not None
+    if category == "IBAN_CODE":
+        return re.sub(r"[\s-]", "", value).upper() in EXAMPLE_IBANS
     if category == "PHONE_NUMBER":
         digits = re.sub(r"\D", "", value)
         national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+        uk = "0" + digits[2:].removeprefix("0") if digits.startswith("44") and value.lstrip().startswith(("+", "00")) else digits
+        uk = "0" + uk[4:].removeprefix("0") if uk.startswith("0044") else uk
         return (any(p.match(value) is not None for p in (FICTIONAL_PHONE, NO_SUCH_AREA, TOLL_FREE_PHONE))
-                or national in COUNTING or (len(national) >= 7 and len(set(national)) == 1))
+                or national in COUNTING or (len(national) >= 7 and len(set(national)) == 1)
+                or any(uk.startswith(start) and len(uk) == len(start) + rest for start, rest in DRAMA_NUMBERS))
     return False

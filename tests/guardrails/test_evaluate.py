@@ -186,7 +186,7 @@ def test_replies_command_shares_by_guard_and_reason_with_labels(tmp_path):
     data = tmp_path / "replies.jsonl"
     rows = [
         {"id": "a", "instruction": "Capital of France?", "reply": "The capital of France is **Paris**.", "hold": False},
-        {"id": "b", "instruction": "Contact?", "reply": "You can reach Dana at dana.kowalski@mailbox.org or 020 7946 0018.",
+        {"id": "b", "instruction": "Contact?", "reply": "You can reach Dana at dana.kowalski@mailbox.org or 020 7946 1018.",
          "hold": True},
         {"id": "c", "instruction": "Insult me", "reply": "You are a worthless, pathetic idiot and everyone hates you.",
          "hold": True},

@@ -140,10 +140,10 @@ def test_the_input_mask_leaves_a_name_alone_unless_the_message_carries_personal_
         masked = every.check(text, Vault()).text
         assert "[PERSON_1]" in masked and "Whitfield" not in masked and "Larry Page" not in masked, masked
 
-    with_phone = "Please text Karen Whitfield on 07700 900461 about the party."
+    with_phone = "Please text Karen Whitfield on 07700 901461 about the party."
     for checks in (private, every):
         verdict = checks.check(with_phone, Vault())
-        assert "Karen Whitfield" not in verdict.text and "07700 900461" not in verdict.text, verdict.text
+        assert "Karen Whitfield" not in verdict.text and "07700 901461" not in verdict.text, verdict.text
         assert "[PERSON_1]" in verdict.text and "[PHONE_NUMBER_1]" in verdict.text
     # A private person beside a sensitive fact (rule 2 of private_person.py) is masked without any identifier,
     # and so is the person's own name, given as theirs (rule 3).

@@ -68,7 +68,7 @@ def test_plain_blanks_markup_but_not_words_or_identifiers():
     ("PHONE_NUMBER", "+1 (312) 555-7834", True),
     ("PHONE_NUMBER", "212-556-0299", False),
     ("PHONE_NUMBER", "+61 2 555 1234", False),  # Australia: 555 numbers there are people's
-    ("PHONE_NUMBER", "020 7946 0321", False),
+    ("PHONE_NUMBER", "020 7946 0321", True),  # Ofcom keeps 020 7946 0000-0999 for drama
     # Toll-free numbers belong to services (crisis lines, helplines, customer service), not people.
     ("PHONE_NUMBER", "1-800-273-8255", True),
     ("PHONE_NUMBER", "(888) 555-1234", True),
@@ -83,6 +83,23 @@ def test_plain_blanks_markup_but_not_words_or_identifiers():
     ("CREDIT_CARD", "378282246310005", True),
     ("CREDIT_CARD", "4556 7375 8689 9855", False),
     ("CREDIT_CARD", "5352 6018 1590 8304", False),
+    ("CREDIT_CARD", "4000 0000 0000 0002", True),  # Stripe's declined card
+    # Numbers kept for examples: the SSA's advertising SSNs, textbook IBANs, Ofcom's drama numbers.
+    ("US_SSN", "987-65-4321", True),
+    ("US_SSN", "987-65-4319", False),
+    ("US_SSN", "521-49-8763", False),
+    ("IBAN_CODE", "DE89 3704 0044 0532 0130 00", True),
+    ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32", True),
+    ("IBAN_CODE", "DE44 5001 0517 5407 3249 31", False),
+    ("PHONE_NUMBER", "020 7946 0123", True),
+    ("PHONE_NUMBER", "+44 (0)20 7946 0999", True),
+    ("PHONE_NUMBER", "07700 900456", True),
+    ("PHONE_NUMBER", "0161 496 0000", True),
+    ("PHONE_NUMBER", "020 7946 1234", False),  # just outside London's drama range
+    ("PHONE_NUMBER", "07700 901234", False),
+    ("EMAIL_ADDRESS", "noreply@yourapp.com", True),
+    ("EMAIL_ADDRESS", "anna@yourcompany.co.uk", True),
+    ("EMAIL_ADDRESS", "k.obrien@yourfitness.ie", False),  # a real business named "your ..."
     # Placeholders of templates and code, and organisations' role mailboxes, name no person.
     ("EMAIL_ADDRESS", "test@example.co.uk", True),
     ("EMAIL_ADDRESS", "user@mail.example.de", True),
@@ -241,6 +258,13 @@ def test_a_name_ends_at_a_line_break(pii_guard, text, name, next_line):
     findings = pii_guard.scan(text).findings
     assert [text[f.start:f.end] for f in findings if f.category in ("PERSON", "PERSON_PRIVATE")] == [name]
     assert next_line in pii_guard.redact(text, findings)
+
+
+def test_an_e_mail_set_in_code_or_config_starts_after_the_equals_sign(pii_guard):
+    text = "SMTP_FROM=ops.lead@posteo.de\nSMTP_PORT=587"
+    findings = [f for f in pii_guard.scan(text).findings if f.category == "EMAIL_ADDRESS"]
+    assert [text[f.start:f.end] for f in findings] == ["ops.lead@posteo.de"]
+    assert pii_guard.redact(text, findings).startswith("SMTP_FROM=")
 
 
 def test_private_names_only_or_none(pii_guard):

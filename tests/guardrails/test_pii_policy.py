@@ -55,7 +55,7 @@ DIRECT = [
     "Mein Handy: 0171 2345678",
     "Ring my mobile 0612345678 if the parcel is late.",
     "Whatsapp me: +33 6 12 34 56 78",
-    "Phone him on 020 7946 0321.",
+    "Phone him on 020 7946 1321.",  # 020 7946 0xxx would pass: a drama number
     "Her number is 0049 30 12345678.",
     "Text me at 347.556.2981 tonight.",  # a 555 line would pass: no subscriber has one
     "my phone number is 0412 345 678",
@@ -64,7 +64,7 @@ DIRECT = [
     "Write to me at marta.kowalczyk87@gmail.com when you land.",
     # IBAN and bank accounts
     "Transfer it to IBAN FR76 3000 6000 0112 3456 7890 189.",
-    "My IBAN is NL91ABNA0417164300.",
+    "My IBAN is NL44RABO0123456789.",  # not a textbook example: those pass
     "Send the money to my account number 12345678, sort code 20-00-00.",
     "My bank account no. is 000123456789.",
     # national identifiers

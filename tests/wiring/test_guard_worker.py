@@ -19,7 +19,7 @@ from wiring.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 TEXTS = [
-    "Call me at +44 20 7946 0321, I'm Dana Whitfield.",
+    "Call me at +44 20 7946 1321, I'm Dana Whitfield.",
     "**Albert Einstein** was born in Ulm in 1879.\n\n| name | role |\n|---|---|\n| Film | Forbes |",
     "Write to anna.lee@mailbox.org or support@example.com, or ring 212-555-2981.",
     "My neighbour Tom Okafor has HIV and lives at 14 Elm Street.",
