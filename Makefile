@@ -89,6 +89,9 @@ evaluate: $(VENV)/.app
 	# Ordinary traffic: the share of real chat-model answers the output policy holds, and of everyday
 	# messages the input checks refuse (precision on what the product really sees, beside the recall rows above).
 	$(EVAL) replies --data $(DATA)/assistant_replies_alpacaeval_dev.jsonl --report docs/eval/ordinary_replies > docs/eval/ordinary_replies.json
+	# Hard cases written for the test (letters, sample data, code with made-up contact details and example values).
+	$(EVAL) replies --data bench/probes/template_replies.jsonl > docs/eval/ordinary_template_replies.json
+	$(EVAL) replies --data bench/probes/template_replies_2.jsonl > docs/eval/ordinary_template_replies_2.json
 	$(EVAL) prompts --data $(DATA)/benign_prompts_alpacaeval_dev.csv --report docs/eval/ordinary_prompts > docs/eval/ordinary_prompts.json
 	$(EVAL) prompts --data $(DATA)/benign_queries_clinc150.csv --where split=test > docs/eval/ordinary_prompts_clinc150.json
 	$(EVAL) prompts --data $(DATA)/benign_queries_banking77.csv --where split=test > docs/eval/ordinary_prompts_banking77.json

@@ -69,6 +69,10 @@ OTHER_RUNS = [
 ORDINARY_RUNS = [
     ("ordinary_replies", "replies held", "AlpacaEval dev: 1,095 answers of three open chat models",
      f"python -m guardrails.evaluate replies --data {DATA}/assistant_replies_alpacaeval_dev.jsonl"),
+    ("ordinary_template_replies", "replies held", "hard cases: 18 template replies written for the test (bench/probes)",
+     "python -m guardrails.evaluate replies --data bench/probes/template_replies.jsonl"),
+    ("ordinary_template_replies_2", "replies held", "hard cases: 16 more template replies (bench/probes)",
+     "python -m guardrails.evaluate replies --data bench/probes/template_replies_2.jsonl"),
     ("ordinary_prompts", "messages refused", "AlpacaEval dev: 365 everyday prompts",
      f"python -m guardrails.evaluate prompts --data {DATA}/benign_prompts_alpacaeval_dev.csv"),
     ("ordinary_prompts_clinc150", "messages refused", "CLINC150 test: short assistant requests",
