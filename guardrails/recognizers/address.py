@@ -3,10 +3,14 @@
 Shapes covered, case-insensitively: "42 Baker Street", "221B Baker St., Apt 4", "Vesturgata 66",
 "Rua Joaquim de Oliveira 1615", "42 rue de Rivoli", "P.O. Box 15", "Suite 286", "Springfield, IL 62704", military
 "PSC 5605, Box 8122 / APO AP 96504". A number alone is never enough: each shape needs a street
-word, a unit word or a state code next to it.
+word, a unit word or a state code next to it. A unit alone is part of an address only beside one: a number
+before it on its line ("39 Laugarvegur 77 Apt. 787") or a box or number right after it; "my apartment,
+Unit 4B" in a letter to a landlord names no place.
 """
 
 from __future__ import annotations
+
+import re
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
@@ -70,6 +74,23 @@ class StreetAddressRecognizer(PatternRecognizer):
         ]
         super().__init__(supported_entity="ADDRESS", name="StreetAddressRecognizer", patterns=patterns,
                          context=self.CONTEXT)
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if not _lone_unit(text, r)]
+
+
+def _lone_unit(text: str, result) -> bool:
+    """A unit number ("Unit 4B", "Suite 200") with no number before it on its line (30 characters) and no
+    box or number after it (25 characters): no address is around it."""
+    explanation = result.analysis_explanation
+    if explanation is None or explanation.pattern_name != "unit":
+        return False
+    line_start = text.rfind("\n", 0, result.start) + 1
+    line_end = text.find("\n", result.end)
+    before = text[max(line_start, result.start - 30):result.start]
+    after = text[result.end:min(len(text) if line_end < 0 else line_end, result.end + 25)]
+    return not re.search(r"\d", before) and not re.search(r"(?i)\d|\bbox\b", after)
 
 
 class ZipCodeRecognizer(PatternRecognizer):

@@ -305,6 +305,13 @@ def test_four_part_numbers_that_count_on_are_an_outline_not_ip_addresses(pii_gua
     assert found(pii_guard, "From 81.2.69.142, then 81.2.70.143.", "IP_ADDRESS") == ["81.2.69.142", "81.2.70.143"]
 
 
+def test_a_unit_number_counts_only_beside_an_address(pii_guard):
+    letter = "I am writing to request repairs at my apartment, Unit 4B. The heating has not worked since November 3."
+    assert found(pii_guard, letter, "ADDRESS") == []
+    assert found(pii_guard, "Please drop it at 39 Laugarvegur 77 Apt. 787 by noon.", "ADDRESS")
+    assert found(pii_guard, "update my address to: unit 2504 box 0308", "ADDRESS")
+
+
 def test_a_cidr_network_block_is_not_an_ip_address(pii_guard):
     assert found(pii_guard, "Give the VPC 10.0.0.0/16 and open 0.0.0.0/0 on 443.", "IP_ADDRESS") == []
 
