@@ -94,18 +94,17 @@ ROLE_MAILBOXES = frozenset({
     "bookings", "reservations", "reception", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
     "newsletter", "dpo", "compliance", "partners", "events",
 })
-# Published test card numbers: Stripe's testing page, Braintree's and PayPal's sandbox docs.
+# Published test card numbers: Stripe's testing page (its decline and 3-D Secure cards too), Braintree's and
+# PayPal's sandbox docs.
 TEST_CARDS = frozenset({
     "4242424242424242", "4000056655665556", "5555555555554444", "2223003122003222", "5200828282828210",
     "5105105105105100", "378282246310005", "371449635398431", "6011111111111117", "6011000990139424",
     "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005", "4111111111111111",
     "4012888888881881", "4222222222222", "4005519200000004", "4009348888881881", "4012000033330026",
     "4012000077777777", "4217651111111119", "4500600000000061", "3530111333300000", "5431111111111111",
-})
-TEST_CARDS |= {  # Stripe's cards that test declines and 3-D Secure
     "4000000000000002", "4000000000009995", "4000000000000069", "4000000000000127", "4000000000000119",
     "4000000000000077", "4000000000000341", "4000002500003155", "4000002760003184", "4000000000003220",
-}
+})
 # The SSA keeps 987-65-4320 to 987-65-4329 for advertisements.
 ADVERTISING_SSN = re.compile(r"^987[- ]?65[- ]?432\d$")
 # Example IBANs of the IBAN registry and the textbooks (Wikipedia, bank documentation).
@@ -115,8 +114,8 @@ EXAMPLE_IBANS = frozenset({
     "IT60X0542811101000000123456", "AT611904300234573201",
 })
 # Ofcom's numbers for TV and radio drama, as national digits (a leading 0, +44 taken off): the number's start
-# and how many digits follow it.
-DRAMA_NUMBERS = tuple((start, 10 + 1 - len(start)) for start in (
+# and how many digits follow it (a UK national number has 11 digits).
+DRAMA_NUMBERS = tuple((start, 11 - len(start)) for start in (
     "02079460", "07700900", "01632960", "01134960", "01144960", "01154960", "01164960", "01174960", "01184960",
     "01214960", "01314960", "01414960", "01514960", "01614960", "01914980", "02920180", "02896496", "08081570",
     "09098790", "03069990"))
@@ -141,6 +140,15 @@ def _placeholder_address(value: str, after: str) -> bool:
         return (len(digits) >= 5 and any(c.startswith(digits) for c in COUNTING)) or len(set(digits)) == 1
     line_after = after.split("\n\n", 1)[0][:40]
     return PLACEHOLDER_STREET.match(value) is not None or PLACEHOLDER_TOWN.search(value + " " + line_after) is not None
+
+
+def _uk_national(value: str, digits: str) -> str:
+    """A UK number as dialled at home: "+44 (0)20 7946 0123" and "0044 20 7946 0123" -> "02079460123"."""
+    if digits.startswith("0044"):
+        return "0" + digits[4:].removeprefix("0")
+    if digits.startswith("44") and value.lstrip().startswith("+"):
+        return "0" + digits[2:].removeprefix("0")
+    return digits
 
 
 def is_example_value(category: str, value: str, after: str = "") -> bool:
@@ -174,8 +182,7 @@ def is_example_value(category: str, value: str, after: str = "") -> bool:
     if category == "PHONE_NUMBER":
         digits = re.sub(r"\D", "", value)
         national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-        uk = "0" + digits[2:].removeprefix("0") if digits.startswith("44") and value.lstrip().startswith(("+", "00")) else digits
-        uk = "0" + uk[4:].removeprefix("0") if uk.startswith("0044") else uk
+        uk = _uk_national(value, digits)
         return (any(p.match(value) is not None for p in (FICTIONAL_PHONE, NO_SUCH_AREA, TOLL_FREE_PHONE))
                 or national in COUNTING or (len(national) >= 7 and len(set(national)) == 1)
                 or any(uk.startswith(start) and len(uk) == len(start) + rest for start, rest in DRAMA_NUMBERS))
