@@ -37,18 +37,19 @@ WORD = r"[\p{L}][\p{L}'’.-]*"
 # Numbered streets: "2914 184th Street", "5th Avenue".
 ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"
 # Between a house number and "street", function words mean prose ("2 trains on the street").
-# Units mean a quantity ("a 20 minute run", "5 mile walk").
+# Units mean a quantity ("a 20 minute run", "5 mile walk", "a 1 TB drive"), as do number words ("63 million sq mi").
 NAME_WORD = (r"(?!(?:on|the|in|at|of|to|for|and|or|a|an|my|your|our|their|his|her|from|by|with|down|up|this|that|into|across|along|"
              r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|miles?|km|kilometres?|kilometers?|metres?|meters?|"
-             r"m|ft|feet|yards?|steps?|laps?|times?|people|percent)\b)(?:" + WORD + "|" + ORDINAL + ")")
+             r"m|ft|feet|yards?|steps?|laps?|times?|people|percent|hundred|thousand|million|billion|trillion|dozen|"
+             r"bytes?|bits?|kb|mb|gb|tb|pb|kib|mib|gib|tib|hz|khz|mhz|ghz|kw|watts?|volts?|mah|kg|lbs?|oz|cm|mm|rpm|mph)\b)(?:" + WORD + "|" + ORDINAL + ")")
 US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|"
     r"OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
 )
 SEP = r"[ \t]*[,\n]?[ \t]*"
 # "3D square diorama" is a dimension (as is "flat 2D"), "1:1 square" a ratio, "2-3 close-up boxes" an adjective: neither starts an address.
-# "2 square feet", "37.361 square units": a street word that is also a measure, followed by its unit.
-NOT_A_MEASURE = (r"(?![ \t]+(?:feet|foot|ft|inch(?:es)?|yards?|miles?|units?|met(?:er|re)s?|m|cm|mm|km|"
+# "2 square feet", "37.361 square units", "165 sq mi": a street word that is also a measure, followed by its unit.
+NOT_A_MEASURE = (r"(?![ \t]+(?:feet|foot|ft|inch(?:es)?|yards?|yd|miles?|mi|units?|met(?:er|re)s?|m|cm|mm|km|"
                  r"(?:kilo|centi|milli)met(?:er|re)s?|acres?|hectares?|pixels?|px)\b)")
 TAIL = rf"(?:{SEP}{UNIT})?(?:{SEP}(?:{WORD}[ \t]+){{0,2}}{WORD},?[ \t]+(?-i:{US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?)?"
 

@@ -31,6 +31,8 @@ PLACE_WORD = r"[\p{L}][\p{L}'’.\-]*"
 LOCALITY_LINE = re.compile(
     rf"^,?[ \t]*(?:(?:{PLACE_WORD}|{POSTCODE})[ \t]*,?[ \t]*){{1,7}}$")
 POSTCODE_IN_LINE = re.compile(rf"(?<![\w-]){POSTCODE}(?![\w-])")
+# A letter's salutation or closing ("Dear Mr. Russo,", "Best regards,") has the shape of a town line but ends a block.
+LETTER_LINE = re.compile(r"^(?:dear|hi|hello|hey|greetings|regards|best|kind|warm|sincerely|yours|thanks|thank|cheers|respectfully)\b", re.I)
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 # A street line: starts with a house number, or ends with one after a few words.
 NUMBER_FIRST = re.compile(rf"(?:^|(?<=[ \t]))\d{{1,5}}[a-z]?[ \t]+(?:\S+[ \t]+){{0,5}}{PLACE_WORD}\.?$", re.I)
@@ -79,7 +81,8 @@ class AddressBlockRecognizer(EntityRecognizer):
 
     def __init__(self):
         super().__init__(supported_entities=["ADDRESS"], name="AddressBlockRecognizer")
-        self._street_patterns = [re.compile(p.regex, re.I) for p in StreetAddressRecognizer().patterns]
+        # A unit alone ("Apartment 4B") is no street line: units come on the lines after the street.
+        self._street_patterns = [re.compile(p.regex, re.I) for p in StreetAddressRecognizer().patterns if p.name != "unit"]
 
     def load(self) -> None:
         pass
@@ -130,7 +133,8 @@ class AddressBlockRecognizer(EntityRecognizer):
             blanks = 0
             if UNIT_LINE.match(nxt):
                 evidence, last = True, j
-            elif LOCALITY_LINE.match(nxt) and not PHONE_LIKE.search(nxt) and len(nxt.split()) <= 6:
+            elif (LOCALITY_LINE.match(nxt) and not PHONE_LIKE.search(nxt) and len(nxt.split()) <= 6
+                  and not LETTER_LINE.match(nxt)):
                 evidence = evidence or _has_postcode(nxt)
                 last = j
             else:

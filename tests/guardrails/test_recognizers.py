@@ -277,10 +277,26 @@ def test_counts_after_phone_words_are_not_phones(pii_guard, text):
     "The court is rectangular, measuring 17.62 meters by 8.23 meters.",
     "Give each rat at least 2 square feet of space.",
     "The die's face is about 37.361 square units.",
+    "- **Area:** about 165 million km² (63 million sq mi)",
+    "The reserve covers 840 sq mi of forest.",
+    "macOS uses decimal units, so a 1 TB drive shows as roughly 1 TB there.",
     "2. Bring the steak to room temperature: take it out about 1 hour before cooking.",
 ])
 def test_measures_and_labels_are_not_addresses(pii_guard, text):
     assert found(pii_guard, text, "ADDRESS") == []
+
+
+def test_a_square_by_its_short_name_is_still_an_address(pii_guard):
+    assert found(pii_guard, "Meet me at 12 Market Sq. at noon.", "ADDRESS") == ["12 Market Sq."]
+    assert found(pii_guard, "Our shop is at 120 W Main St. now.", "ADDRESS") == ["120 W Main St."]
+
+
+def test_a_unit_in_a_letters_subject_and_its_salutation_are_no_address_block(pii_guard):
+    letter = ("**Subject:** Urgent: Heater Not Working in Apartment 4B – Repair Needed\n\nDear Mr. Russo,\n\n"
+              "I'm writing about the broken heater in Apartment 4B.")
+    assert found(pii_guard, letter, "ADDRESS") == []
+    block = "Send the keys to:\n12 Harbour View\nFlat 3\nDublin D02 X285"
+    assert found(pii_guard, block, "ADDRESS")
 
 
 def test_a_four_part_version_is_not_an_ip_address(pii_guard):
@@ -329,3 +345,13 @@ def test_ratios_years_and_dimensions_are_not_addresses(pii_guard, text):
 
 def test_a_timestamp_is_not_a_phone_even_near_mobile(pii_guard):
     assert found(pii_guard, "Mobile app plan, generated 2026-01-07 14:30 by the team.", "PHONE_NUMBER") == []
+
+
+def test_context_words_count_as_whole_words_only(pii_guard):
+    # presidio's default matches a context word inside any word: "lic" (licence) in "double-click" lifted a
+    # spreadsheet cell to a driver's licence. The guard matches whole words (PII_CONTEXT_MATCHING).
+    from guardrails.pii import PIIGuard
+
+    text = "Put the formula in B2 and double-click the fill handle to copy it down."
+    assert found(pii_guard, text, "US_DRIVER_LICENSE") == []
+    assert found(PIIGuard(context_matching="substring"), text, "US_DRIVER_LICENSE") == ["B2"]
