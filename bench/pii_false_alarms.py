@@ -102,11 +102,13 @@ def policy_view(args) -> int:
     # As the app builds it: reserved example values pass unless PII_ALLOW_EXAMPLE_VALUES=false.
     examples_pass = os.environ.get("PII_ALLOW_EXAMPLE_VALUES", "true").lower() in ("1", "true", "yes", "on")
     try:
-        guard = PIIGuard(allow_example_values=examples_pass)
+        guard = PIIGuard(allow_example_values=examples_pass,
+                         context_matching=os.environ.get("PII_CONTEXT_MATCHING", "whole_word"))
     except TypeError:  # a guard from before issue 19
         guard = PIIGuard()
     print(f"guard: {guard.model_name}, built in {time.perf_counter() - started:.1f} s, threshold {threshold}, "
           f"example values pass: {getattr(guard, 'allow_example_values', False)}, "
+          f"context words matched: {os.environ.get('PII_CONTEXT_MATCHING', 'whole_word')}, "
           f"table {table or '(none: every finding holds)'}")
     if args.replies:
         rows = [json.loads(line) for line in Path(args.replies).read_text().splitlines() if line.strip()]

@@ -83,7 +83,8 @@ class PIIGuard(Guard):
     def __init__(self, entities: tuple[str, ...] | list[str] = DEFAULT_ENTITIES, spacy_model: str | None = None,
                  matmul: str = "numpy", blas_threads: int = 1, lookup_ruler: bool = True,
                  private_names: bool = True, tie_threshold: float = 0.5, tie_reach: int = IDENTIFIER_REACH,
-                 allow_example_values: bool = False, plain_markdown: bool = True, lazy_names: bool = False):
+                 allow_example_values: bool = False, plain_markdown: bool = True, lazy_names: bool = False,
+                 context_matching: str = "whole_word"):
         """`matmul`, `blas_threads` and `lookup_ruler` only change how fast spaCy runs, not what it finds
         (guardrails/spacy_speed.py); bench/guards.py turns them off for its reference row.
 
@@ -101,6 +102,11 @@ class PIIGuard(Guard):
         sensitive term and a private cue (rule 2, could_be_private). Otherwise the scan reports the
         direct identifiers it would have reported anyway, and no PERSON. A scan whose context asks for
         every name (ScanContext.every_name: the input mask) finds them all.
+
+        `context_matching`: how a recognizer's context word must stand near a finding to raise its score
+        (presidio's context_matching_mode). "whole_word": as a word of its own; "substring": inside any
+        word, presidio's default, under which the licence word "lic" is found in "double-click" and a
+        spreadsheet's "B2" became a driver's licence.
         """
         check_matmul(matmul)  # before spaCy loads: a bad setting fails in a moment, not after seconds
         from presidio_analyzer import AnalyzerEngine  # imported light by guardrails.recognizers
@@ -115,7 +121,7 @@ class PIIGuard(Guard):
             }
         )
         # Context may also follow the value ("089 72 63 41 (mobile)"), so look two words ahead as well.
-        enhancer = WordOrLemmaContextEnhancer(context_suffix_count=2)
+        enhancer = WordOrLemmaContextEnhancer(context_suffix_count=2, context_matching_mode=context_matching)
         nlp_engine = provider.create_engine()
         # The dependency parser is about a fifth of spaCy's time on a reply, and nothing reads its
         # output: presidio uses tokens, lemmas and entities, and our recognizers tags and entities

@@ -91,6 +91,7 @@ def _build_pii(settings) -> Guard:
                     settings.spacy_blas_threads, private_names=settings.pii_private_names,
                     tie_threshold=settings.pii_threshold, tie_reach=settings.pii_tie_reach,
                     allow_example_values=settings.pii_allow_example_values, plain_markdown=settings.pii_plain_markdown,
+                    context_matching=settings.pii_context_matching,
                     # Names need looking for only where one can change the decision; when PERSON itself
                     # holds or redacts (PII_ENTITY_ACTIONS), every name does.
                     lazy_names=settings.pii_lazy_names and pii_rule(settings).for_category("PERSON")[1] is Action.ALLOW)

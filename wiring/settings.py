@@ -211,6 +211,10 @@ class Settings(BaseModel):
     pii_plain_markdown: bool = setting(
         True, "analyse a reply with its markdown markup (emphasis, headings, list markers, tables, code fences) blanked "
         "out, at the same offsets, so markup neither makes words look like names nor hides an identifier", "guards")
+    pii_context_matching: Annotated[Literal["whole_word", "substring"], BeforeValidator(_lower)] = setting(
+        "whole_word", "how a context word (\"card\", \"phone\", \"lic\") must stand near a number to raise its PII score: "
+        "'whole_word' as a word of its own, or 'substring' inside any word (presidio's default, under which \"lic\" in "
+        "\"double-click\" made a spreadsheet cell a driver's licence)", "guards")
     pii_threshold: float = setting(0.5, 'the PII guard fires on a span scored at or above this', 'guards', ge=0, le=1)
     pii_process: bool = setting(
         True, "the app runs the PII guard (presidio and spaCy) in a worker process of its own, started before the UI "
