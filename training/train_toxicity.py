@@ -314,16 +314,12 @@ def evaluate(net, tokenizer, data: Path) -> dict:
 
 def init_weights(net, folder: Path, args) -> None:
     """Load an earlier model's fine-tuned tensors into the freshly built net."""
-    from guardrails.toxicity_minilm import load_weights, weight_files
+    from guardrails.toxicity_minilm import load_into
 
     meta = json.loads((folder / "meta.json").read_text())
     if meta.get("layers", 6) != args.layers:
         raise SystemExit(f"--init {folder} has {meta.get('layers', 6)} layers; pass --layers {meta.get('layers', 6)}")
-    state = load_weights(weight_files(folder))
-    missing = set(net.shipped_state()) - set(state)
-    if missing:
-        raise SystemExit(f"--init {folder} lacks {len(missing)} tensors, e.g. {sorted(missing)[0]}")
-    net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    load_into(net, folder)
     print(f"started from {folder} ({meta.get('version', '?')})", flush=True)
 
 

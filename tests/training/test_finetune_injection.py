@@ -58,3 +58,71 @@ def test_stack_step_writes_weights_the_guard_loads(tmp_path):
     assert "## The tuned encoder and the stack" in (out / "DATASHEET.md").read_text()
     guard = InjectionGuard(out)
     assert guard.tuned is not None and guard.stack == stack
+
+
+def test_pasted_text_and_chatbot_users_are_benign_rows_in_groups_of_their_own(tmp_path):
+    import random
+    from pathlib import Path
+
+    from training.finetune_injection import PASTE_REQUESTS, chatbot_users, pasted_text
+
+    paragraph = "Many people argue that public transport should be free, because it would cut traffic and help people on low incomes."
+    paragraphs = tmp_path / "prose.jsonl"
+    paragraphs.write_text("".join(json.dumps({"text": t}) + "\n" for t in [paragraph, "too short"]))
+    rows = pasted_text(str(paragraphs), random.Random(0))
+    assert len(rows) == 1 and rows["label"].tolist() == [0] and rows["group"].tolist() == ["pasted_text:0"]
+    assert rows["text"][0] in [paragraph, *(r.format(paragraph) for r in PASTE_REQUESTS)]
+    users = chatbot_users(Path("../shared/data"))
+    convabuse = pd.read_csv("../shared/data/convabuse.csv")
+    test_texts = set(convabuse.loc[convabuse["split"] == "test", "text"].astype(str).str.strip())
+    abusive = set(convabuse.loc[convabuse["abusive_fraction"] > 0, "text"].astype(str).str.strip())
+    assert len(users) > 500 and set(users["label"]) == {0} and users["group"].is_unique
+    assert not (set(users["text"]) & abusive)  # not even words some annotator found abusive in another turn
+    assert len(set(users["text"]) & test_texts) < 0.2 * len(users)
+
+
+def test_anchor_keeps_the_earlier_models_score_on_every_row_but_the_new_ones(tmp_path):
+    """Learning without forgetting, as train_toxicity --anchor: a mislabelled old row (an ordinary question marked as an
+    injection) is pulled up when trained on its label, and stays where the shipped tuned encoder had it when anchored."""
+    import torch
+
+    from guardrails.injection import DEFAULT_WEIGHTS
+    from training.finetune_injection import main, write_base
+
+    question, essay = "What time does the bank open on Saturday?", "Many people argue that cities should ban cars from their centres."
+    folder = tmp_path / "frame"
+    folder.mkdir()
+    pd.DataFrame({"text": [question, essay] * 8, "label": [1, 0] * 8, "source": ["clinc150", "pasted_text"] * 8,
+                  "group": [f"g{i}" for i in range(16)], "fold": [0] * 16}).to_csv(folder / "frame.csv", index=False)
+    write_base(folder / "base")
+    tuned = DEFAULT_WEIGHTS / "tuned"
+
+    def score(weights) -> float:
+        return float(torch.sigmoid(torch.tensor(_logit(weights, question))))
+
+    def trained(anchor: bool) -> float:
+        out = tmp_path / f"out-{anchor}"
+        main(["train", str(folder), "--out", str(out), "--no-cv", "--epochs", "3", "--lr", "2e-4", "--batch-size", "8",
+              "--max-length", "64", "--init", str(tuned), *(["--anchor", "pasted_"] if anchor else [])])
+        meta = json.loads((out / "weights" / "meta.json").read_text())
+        assert meta["init"] == str(tuned) and meta["anchor"] == ("pasted_" if anchor else None)
+        return score(out / "weights")
+
+    before = score(tuned)
+    assert before < 0.1
+    assert trained(anchor=False) > 0.5 > trained(anchor=True)
+
+
+def _logit(weights, text: str) -> float:
+    """The tuned encoder's logit for one text, as the train step's predict computes it."""
+    from argparse import Namespace
+
+    import torch
+
+    from guardrails.toxicity_minilm import build_net
+    from training.finetune_injection import init_tuned, predict
+
+    net, tokenizer = build_net(6)
+    init_tuned(net, weights)
+    net.eval()
+    return float(predict(net, tokenizer, [text], Namespace(max_length=64), torch.device("cpu"))[0])
