@@ -92,6 +92,10 @@ evaluate: $(VENV)/.app
 	# Hard cases written for the test (letters, sample data, code with made-up contact details and example values).
 	$(EVAL) replies --data bench/probes/template_replies.jsonl > docs/eval/ordinary_template_replies.json
 	$(EVAL) replies --data bench/probes/template_replies_2.jsonl > docs/eval/ordinary_template_replies_2.json
+	# Traffic another chat model wrote without reading this repo (docs/eval/experiments/ordinary-traffic.md).
+	$(EVAL) replies --data bench/probes/other_model_replies.jsonl > docs/eval/ordinary_other_model_replies.json
+	$(EVAL) replies --data bench/probes/other_model_replies_sensitive.jsonl > docs/eval/ordinary_other_model_replies_sensitive.json
+	$(EVAL) prompts --data bench/probes/other_model_prompts.csv > docs/eval/ordinary_other_model_prompts.json
 	$(EVAL) prompts --data $(DATA)/benign_prompts_alpacaeval_dev.csv --report docs/eval/ordinary_prompts > docs/eval/ordinary_prompts.json
 	$(EVAL) prompts --data $(DATA)/benign_queries_clinc150.csv --where split=test > docs/eval/ordinary_prompts_clinc150.json
 	$(EVAL) prompts --data $(DATA)/benign_queries_banking77.csv --where split=test > docs/eval/ordinary_prompts_banking77.json

@@ -73,6 +73,11 @@ ORDINARY_RUNS = [
      "python -m guardrails.evaluate replies --data bench/probes/template_replies.jsonl"),
     ("ordinary_template_replies_2", "replies held", "hard cases: 16 more template replies (bench/probes)",
      "python -m guardrails.evaluate replies --data bench/probes/template_replies_2.jsonl"),
+    ("ordinary_other_model_replies", "replies held", "another chat model: 180 everyday answers written for the test (bench/probes)",
+     "python -m guardrails.evaluate replies --data bench/probes/other_model_replies.jsonl"),
+    ("ordinary_other_model_replies_sensitive", "replies held",
+     "another chat model: 60 harmless answers on wars, crime, medicine, prejudice (bench/probes)",
+     "python -m guardrails.evaluate replies --data bench/probes/other_model_replies_sensitive.jsonl"),
     ("ordinary_prompts", "messages refused", "AlpacaEval dev: 365 everyday prompts",
      f"python -m guardrails.evaluate prompts --data {DATA}/benign_prompts_alpacaeval_dev.csv"),
     ("ordinary_prompts_clinc150", "messages refused", "CLINC150 test: short assistant requests",
@@ -81,6 +86,8 @@ ORDINARY_RUNS = [
      f"python -m guardrails.evaluate prompts --data {DATA}/benign_queries_banking77.csv --where split=test"),
     ("ordinary_prompts_awesome", "messages refused", "awesome-chatgpt: role-play and task prompts",
      f"python -m guardrails.evaluate prompts --data {DATA}/benign_prompts_awesome_chatgpt.csv"),
+    ("ordinary_other_model_prompts", "messages refused", "another chat model: 240 everyday prompts of twelve kinds (bench/probes)",
+     "python -m guardrails.evaluate prompts --data bench/probes/other_model_prompts.csv"),
 ]
 
 
