@@ -102,7 +102,7 @@ def chatbot_users(data: Path) -> pd.DataFrame:
 
 def pasted_text(path: str, rng: random.Random) -> pd.DataFrame:
     """Paragraphs in a JSON Lines file (field `text`), each after one of PASTE_REQUESTS or, one in five, alone.
-    A paragraph's rows share a group, so cross-validation holds each out whole."""
+    Each paragraph is one row in a group of its own, so cross-validation holds it out whole."""
     rows = []
     for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
         text = json.loads(line)["text"].strip() if line.strip() else ""
